@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('frontdesk')
+    .description('Self-hosted customer-service chatbot backend')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  return program;
+}

@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+const environmentSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  ALLOWED_ORIGINS: commaList.optional(),
+  INTENTS_DIR: z.string().min(1).default('./intents'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(100_000).default(2000),
+  MESSAGES_PER_SECOND: z.coerce.number().positive().default(5),
+  MESSAGE_BURST: z.coerce.number().int().positive().default(10),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  allowedOrigins: string[] | undefined;
+  intentsDir: string;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  secretKey: string | undefined;
+  maxMessageChars: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  shutdownGraceMs: number;
+};
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** Reads and validates the configuration from environment variables; every problem is reported at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`),
+    );
+  }
+  const values = parsed.data;
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    dataDir: resolve(values.DATA_DIR),
+    databaseUrl: values.DATABASE_URL,
+    allowedOrigins: values.ALLOWED_ORIGINS,
+    intentsDir: resolve(values.INTENTS_DIR),
+    logLevel: values.LOG_LEVEL,
+    secretKey: values.SECRET_KEY,
+    maxMessageChars: values.MAX_MESSAGE_CHARS,
+    messagesPerSecond: values.MESSAGES_PER_SECOND,
+    messageBurst: values.MESSAGE_BURST,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
+  };
+}

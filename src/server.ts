@@ -1,0 +1,104 @@
+import { Server as SocketServer } from 'socket.io';
+import type { Config } from './config/config.ts';
+import type { Logger } from './observability/logger.ts';
+import { openDatabase, type DatabaseHandle } from './store/database.ts';
+import { applyMigrations } from './store/migrate.ts';
+import { createPrismaClient, type PrismaClient } from './store/prisma.ts';
+import { ChatStore } from './store/chat-store.ts';
+import { sharedSecret } from './store/secrets.ts';
+import { loadCatalogue } from './catalogue/index.ts';
+import { ModelRegistry } from './training/registry.ts';
+import { ActiveModel } from './training/active-model.ts';
+import { ensureActiveModel } from './training/bootstrap.ts';
+import { DialogueService } from './dialogue/service.ts';
+import { createHttpServer } from './gateway/http.ts';
+import { attachChatNamespace } from './gateway/chat-namespace.ts';
+import { VisitorTokens } from './gateway/visitor-token.ts';
+import { originAllowed } from './gateway/origins.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Wires every part together and starts listening. The one place that knows all the pieces. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  let database: DatabaseHandle | null = null;
+  let prisma: PrismaClient | null = null;
+  let activeModel: ActiveModel | null = null;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    await applyMigrations(database.url, logger);
+    prisma = createPrismaClient(database.url);
+    const db = prisma;
+    const store = new ChatStore(db);
+    const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')));
+
+    const catalogue = await loadCatalogue(config.intentsDir);
+    const registry = new ModelRegistry(db);
+    await ensureActiveModel({ examples: () => catalogue.trainingExamples(), registry, dataDir: config.dataDir, logger });
+    const model = new ActiveModel(registry, logger);
+    activeModel = model;
+    await model.followPromotions(database.url);
+
+    const dialogue = new DialogueService({ store, catalogue: () => catalogue, classifier: () => model, logger });
+
+    let shuttingDown = false;
+    const isShuttingDown = () => shuttingDown;
+    const http = await createHttpServer({
+      logger,
+      isShuttingDown,
+      readiness: [
+        { name: 'database', check: async () => (await db.$queryRaw`SELECT 1`, true) },
+        { name: 'model', check: async () => model.versionId !== null },
+      ],
+    });
+    const io = new SocketServer(http.server, {
+      // Large enough that an oversized message gets a TEXT_TOO_LONG answer instead of a dropped connection.
+      maxHttpBufferSize: 16 * 1024 * 1024,
+      allowRequest: (request, callback) => callback(null, originAllowed(request, config.allowedOrigins)),
+      cors: { origin: (origin, callback) => callback(null, origin === undefined || (config.allowedOrigins ?? []).includes(origin)) },
+    });
+    attachChatNamespace(io.of('/chat'), {
+      store,
+      dialogue,
+      tokens,
+      logger: logger.child({ component: 'chat' }),
+      maxMessageChars: config.maxMessageChars,
+      messagesPerSecond: config.messagesPerSecond,
+      messageBurst: config.messageBurst,
+      isShuttingDown,
+    });
+
+    await http.listen({ port: config.port, host: config.host });
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url, modelVersion: model.version?.name, embeddedDatabase: database.embedded }, 'frontdesk is serving');
+
+    const runningDatabase = database;
+    return {
+      url,
+      port,
+      close: async () => {
+        shuttingDown = true;
+        // Stop taking connections, let acknowledged messages get their replies, then release resources.
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+        await Promise.race([dialogue.drain(), grace]);
+        io.disconnectSockets(true);
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await http.close().catch(() => {});
+        await model.close();
+        await db.$disconnect();
+        await runningDatabase.stop();
+        logger.info('frontdesk stopped');
+      },
+    };
+  } catch (error) {
+    await activeModel?.close().catch(() => {});
+    await prisma?.$disconnect().catch(() => {});
+    await database?.stop().catch(() => {});
+    throw error;
+  }
+}

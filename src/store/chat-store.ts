@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from './prisma.ts';
+import { Prisma } from './prisma.ts';
+import { guarded, isUniqueViolation } from './errors.ts';
+import type { Conversation, Message } from '../generated/prisma/client.ts';
+import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
+
+export type { Conversation, Message, ConversationStatus, MessageRole, ReplySource, Rating };
+
+export interface BotReplyInput {
+  conversationId: string;
+  replyToId: string;
+  text: string;
+  source: ReplySource;
+  intent?: string | null;
+  confidence?: number | null;
+  modelVersionId?: string | null;
+  latencyMs?: number | null;
+  /** JSON-serialisable extras: suggestions, the retrieval source, the model's ranking. */
+  details?: object;
+  /** The conversation state after this reply, written in the same transaction. */
+  nextState: { status: ConversationStatus; consecutiveFallbacks: number };
+}
+
+/** Postgres-backed persistence of visitors, conversations, messages and feedback. */
+export class ChatStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async touchVisitor(visitorId: string): Promise<void> {
+    await guarded(() =>
+      this.prisma.visitor.upsert({
+        where: { id: visitorId },
+        create: { id: visitorId },
+        update: { lastSeenAt: new Date() },
+      }),
+    );
+  }
+
+  /** The visitor's open conversation, or a new one when every earlier conversation is resolved. */
+  async openConversation(visitorId: string): Promise<Conversation> {
+    return guarded(async () => {
+      const open = await this.prisma.conversation.findFirst({
+        where: { visitorId, status: { not: 'resolved' } },
+        orderBy: { createdAt: 'desc' },
+      });
+      return open ?? this.prisma.conversation.create({ data: { id: randomUUID(), visitorId } });
+    });
+  }
+
+  async conversation(conversationId: string): Promise<Conversation | null> {
+    return guarded(() => this.prisma.conversation.findUnique({ where: { id: conversationId } }));
+  }
+
+  /**
+   * Stores a visitor message. The clientId is the idempotency key: a repeat returns the stored
+   * message with `created: false` and writes nothing.
+   */
+  async appendVisitorMessage(input: { conversationId: string; clientId: string; text: string }): Promise<{ message: Message; created: boolean }> {
+    return guarded(async () => {
+      const existing = await this.findByClientId(input.conversationId, input.clientId);
+      if (existing) return { message: existing, created: false };
+      try {
+        const message = await this.prisma.$transaction(async (tx) => {
+          const created = await tx.message.create({
+            data: { id: randomUUID(), conversationId: input.conversationId, role: 'visitor', clientId: input.clientId, text: input.text },
+          });
+          await tx.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() } });
+          return created;
+        });
+        return { message, created: true };
+      } catch (error) {
+        // Two sends of the same clientId raced; the other one won.
+        if (!isUniqueViolation(error)) throw error;
+        const winner = await this.findByClientId(input.conversationId, input.clientId);
+        if (!winner) throw error;
+        return { message: winner, created: false };
+      }
+    });
+  }
+
+  private findByClientId(conversationId: string, clientId: string): Promise<Message | null> {
+    return this.prisma.message.findUnique({ where: { conversationId_clientId: { conversationId, clientId } } });
+  }
+
+  /** The bot's or an agent's reply to a visitor message, if one was stored. */
+  async replyTo(messageId: string): Promise<Message | null> {
+    return guarded(() => this.prisma.message.findFirst({ where: { replyToId: messageId }, orderBy: { seq: 'asc' } }));
+  }
+
+  /** Visitor messages of a conversation that the bot has not answered yet (oldest first). */
+  async unansweredVisitorMessages(conversationId: string): Promise<Message[]> {
+    return guarded(() =>
+      this.prisma.$queryRaw<Message[]>`
+        SELECT m.* FROM "Message" m
+        WHERE m."conversationId" = ${conversationId}::uuid AND m.role = 'visitor'
+          AND NOT EXISTS (SELECT 1 FROM "Message" r WHERE r."replyToId" = m.id)
+        ORDER BY m.seq ASC`,
+    );
+  }
+
+  async appendBotReply(input: BotReplyInput): Promise<Message> {
+    return guarded(() =>
+      this.prisma.$transaction(async (tx) => {
+        const message = await tx.message.create({
+          data: {
+            id: randomUUID(),
+            conversationId: input.conversationId,
+            role: 'bot',
+            text: input.text,
+            replyToId: input.replyToId,
+            source: input.source,
+            intent: input.intent ?? null,
+            confidence: input.confidence ?? null,
+            modelVersionId: input.modelVersionId ?? null,
+            latencyMs: input.latencyMs ?? null,
+            ...(input.details === undefined ? {} : { details: input.details as Prisma.InputJsonValue }),
+          },
+        });
+        const handedOver = input.nextState.status === 'waiting_for_agent';
+        await tx.conversation.update({
+          where: { id: input.conversationId },
+          data: {
+            status: input.nextState.status,
+            consecutiveFallbacks: input.nextState.consecutiveFallbacks,
+            ...(handedOver ? { waitingSince: new Date() } : {}),
+          },
+        });
+        return message;
+      }),
+    );
+  }
+
+  async history(conversationId: string, limit = 500): Promise<Message[]> {
+    return guarded(async () => {
+      const newestFirst = await this.prisma.message.findMany({ where: { conversationId }, orderBy: { seq: 'desc' }, take: limit });
+      return newestFirst.reverse();
+    });
+  }
+
+  async message(messageId: string): Promise<Message | null> {
+    return guarded(() => this.prisma.message.findUnique({ where: { id: messageId } }));
+  }
+
+  async setFeedback(messageId: string, rating: Rating): Promise<void> {
+    await guarded(() =>
+      this.prisma.feedback.upsert({
+        where: { messageId },
+        create: { id: randomUUID(), messageId, rating },
+        update: { rating },
+      }),
+    );
+  }
+}

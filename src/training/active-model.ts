@@ -1,0 +1,105 @@
+import pg from 'pg';
+import type { Logger } from '../observability/logger.ts';
+import type { IntentModel, IntentPrediction } from '../nlu/types.ts';
+import { loadModel } from '../nlu/index.ts';
+import { MODEL_CHANNEL, type ModelRegistry, type ModelVersion } from './registry.ts';
+
+interface Loaded {
+  version: ModelVersion;
+  model: IntentModel;
+  inFlight: number;
+  retired: boolean;
+}
+
+/**
+ * The model version this process serves. A promotion loads the new version next to the old one and
+ * swaps them atomically; the old one is closed only after its in-flight calls finish, so a switch
+ * never fails or drops a message.
+ */
+export class ActiveModel {
+  private loaded: Loaded | null = null;
+  private listener: pg.Client | null = null;
+  private switching: Promise<void> = Promise.resolve();
+
+  constructor(private readonly registry: ModelRegistry, private readonly logger: Logger) {}
+
+  get versionId(): string | null {
+    return this.loaded?.version.id ?? null;
+  }
+
+  get version(): ModelVersion | null {
+    return this.loaded?.version ?? null;
+  }
+
+  get model(): IntentModel | null {
+    return this.loaded?.model ?? null;
+  }
+
+  classify(text: string): Promise<IntentPrediction> {
+    return this.use((model) => model.classify(text));
+  }
+
+  embed(texts: string[]): Promise<Float32Array[]> {
+    return this.use((model) => model.embed(texts));
+  }
+
+  private async use<T>(call: (model: IntentModel) => Promise<T>): Promise<T> {
+    const loaded = this.loaded;
+    if (!loaded) throw new Error('no intent model is loaded');
+    loaded.inFlight += 1;
+    try {
+      return await call(loaded.model);
+    } finally {
+      loaded.inFlight -= 1;
+      if (loaded.retired && loaded.inFlight === 0) void this.closeRetired(loaded);
+    }
+  }
+
+  /** Loads the active version from the registry (if it is not the one already served). */
+  refresh(): Promise<void> {
+    this.switching = this.switching.catch(() => {}).then(async () => {
+      const active = await this.registry.active();
+      if (!active || active.id === this.loaded?.version.id) return;
+      await this.switchTo(active);
+    });
+    return this.switching;
+  }
+
+  private async switchTo(version: ModelVersion): Promise<void> {
+    const model = await loadModel(version.artifactPath);
+    const previous = this.loaded;
+    this.loaded = { version, model, inFlight: 0, retired: false };
+    this.logger.info({ modelVersion: version.name, executionProvider: model.executionProvider }, 'intent model in service');
+    if (previous) {
+      previous.retired = true;
+      if (previous.inFlight === 0) await this.closeRetired(previous);
+    }
+  }
+
+  private async closeRetired(loaded: Loaded): Promise<void> {
+    await loaded.model.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing a retired model failed'));
+  }
+
+  /** Follows promotions made by any process (CLI, another server) through Postgres LISTEN/NOTIFY. */
+  async followPromotions(databaseUrl: string): Promise<void> {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    client.on('notification', () => void this.refresh().catch((error: unknown) => this.logger.error({ err: error }, 'switching to a promoted model failed')));
+    client.on('error', (error) => {
+      this.logger.warn({ err: error }, 'lost the promotion listener; reconnecting');
+      this.listener = null;
+      setTimeout(() => void this.followPromotions(databaseUrl).catch(() => {}), 1_000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${MODEL_CHANNEL}`);
+    this.listener = client;
+    // A promotion may have happened while the listener was away.
+    await this.refresh();
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.end().catch(() => {});
+    this.listener = null;
+    if (this.loaded) await this.loaded.model.close();
+    this.loaded = null;
+  }
+}

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import type { Logger } from '../observability/logger.ts';
+import { trainModel } from '../nlu/index.ts';
+import type { LabelledExample } from '../nlu/types.ts';
+import type { ModelRegistry, ModelVersion } from './registry.ts';
+
+/** Trains the built-in model on the given examples and registers the result as a candidate version. */
+export async function trainAndRegister(options: {
+  examples: LabelledExample[];
+  registry: ModelRegistry;
+  dataDir: string;
+  logger: Logger;
+  seed?: number;
+}): Promise<ModelVersion> {
+  const name = `builtin-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}`;
+  const outDir = join(options.dataDir, 'models', name);
+  options.logger.info({ model: name, examples: options.examples.length }, 'training intent model');
+  const result = await trainModel(options.examples, { outDir, seed: options.seed ?? 1 });
+  return options.registry.register({
+    name,
+    encoder: 'builtin',
+    artifactPath: outDir,
+    metrics: JSON.parse(JSON.stringify(result.metrics)),
+    thresholds: JSON.parse(JSON.stringify(result.thresholds)),
+  });
+}
+
+/**
+ * A fresh installation has no model yet: train one from the intent catalogue so the server answers
+ * from the first message, with no download.
+ */
+export async function ensureActiveModel(options: {
+  examples: () => LabelledExample[];
+  registry: ModelRegistry;
+  dataDir: string;
+  logger: Logger;
+}): Promise<void> {
+  if (await options.registry.active()) return;
+  const version = await trainAndRegister({ examples: options.examples(), registry: options.registry, dataDir: options.dataDir, logger: options.logger });
+  await options.registry.promote(version.id);
+}
