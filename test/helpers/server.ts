@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
-export function temporaryDirectory(prefix = 'frontdesk-test-'): { path: string; remove: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
+export { temporaryDirectory } from './temp.ts';
 
 /** A real server (embedded Postgres, trained model) on a loopback port chosen by the OS. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<{ server: RunningServer; config: Config }> {
