@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerModelsCommand } from './commands/models.ts';
 
 export function buildProgram(): Command {
   const program = new Command('frontdesk')
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerServeCommand(program);
   registerMigrateCommand(program);
+  registerModelsCommand(program);
   return program;
 }

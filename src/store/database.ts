@@ -14,10 +14,20 @@ export interface DatabaseHandle {
 const EMBEDDED_USER = 'frontdesk';
 const EMBEDDED_DATABASE = 'frontdesk';
 
-/** Connects to DATABASE_URL, or starts the embedded Postgres under `<dataDir>/postgres`. */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string; logger: Logger }): Promise<DatabaseHandle> {
+/**
+ * Connects to DATABASE_URL, or starts the embedded Postgres under `<dataDir>/postgres`. With
+ * `attach`, a command-line tool uses the embedded Postgres of a server already running on the same
+ * DATA_DIR instead of refusing.
+ */
+export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string; logger: Logger; attach?: boolean }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     return { url: options.databaseUrl, embedded: false, stop: async () => {} };
+  }
+  if (options.attach) {
+    const running = readLock(options.dataDir);
+    if (running?.url && running.pid !== process.pid && isAlive(running.pid)) {
+      return { url: running.url, embedded: false, stop: async () => {} };
+    }
   }
   return startEmbeddedPostgres(options.dataDir, options.logger);
 }
@@ -29,11 +39,13 @@ async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<D
   // Running as root, Postgres runs as the `postgres` system user, which must be able to pass through DATA_DIR.
   if (runAsPostgresUser) chmodSync(dataDir, statSync(dataDir).mode | 0o011);
   const alreadyInitialised = existsSync(join(databaseDir, 'PG_VERSION'));
-  const releaseLock = lockDataDir(dataDir);
+  const lock = lockDataDir(dataDir);
   try {
-    return await startLocked(databaseDir, alreadyInitialised, logger, releaseLock);
+    const handle = await startLocked(databaseDir, alreadyInitialised, logger, lock.release);
+    lock.publish(handle.url);
+    return handle;
   } catch (error) {
-    releaseLock();
+    lock.release();
     throw error;
   }
 }
@@ -45,15 +57,34 @@ export class DataDirInUseError extends Error {
   }
 }
 
-/** One process owns an embedded database; a second one must not touch it. */
-function lockDataDir(dataDir: string): () => void {
-  const lockFile = join(dataDir, 'frontdesk.pid');
-  if (existsSync(lockFile)) {
-    const owner = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-    if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) throw new DataDirInUseError(dataDir, owner);
+interface DataDirLock {
+  pid: number;
+  url?: string;
+}
+
+function lockFile(dataDir: string): string {
+  return join(dataDir, 'frontdesk.lock');
+}
+
+function readLock(dataDir: string): DataDirLock | null {
+  try {
+    const lock = JSON.parse(readFileSync(lockFile(dataDir), 'utf8')) as DataDirLock;
+    return Number.isInteger(lock.pid) && lock.pid > 0 ? lock : null;
+  } catch {
+    return null;
   }
-  writeFileSync(lockFile, String(process.pid));
-  return () => rmSync(lockFile, { force: true });
+}
+
+/** One process owns an embedded database; a second server must not touch it. */
+function lockDataDir(dataDir: string): { publish: (url: string) => void; release: () => void } {
+  const owner = readLock(dataDir);
+  if (owner && owner.pid !== process.pid && isAlive(owner.pid)) throw new DataDirInUseError(dataDir, owner.pid);
+  const write = (lock: DataDirLock) => writeFileSync(lockFile(dataDir), JSON.stringify(lock), { mode: 0o600 });
+  write({ pid: process.pid });
+  return {
+    publish: (url) => write({ pid: process.pid, url }),
+    release: () => rmSync(lockFile(dataDir), { force: true }),
+  };
 }
 
 async function startLocked(databaseDir: string, alreadyInitialised: boolean, logger: Logger, releaseLock: () => void): Promise<DatabaseHandle> {

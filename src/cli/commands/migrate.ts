@@ -10,8 +10,8 @@ export function registerMigrateCommand(program: Command): void {
     .description('Apply the SQL migrations in prisma/migrations (the server also does this at start)')
     .action(async () => {
       const config = loadConfig();
-      const logger = createLogger(config.logLevel);
-      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+      const logger = createLogger(config.logLevel, process.stderr);
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, attach: true });
       try {
         const applied = await applyMigrations(database.url, logger);
         process.stdout.write(applied.length === 0 ? 'Database is up to date.\n' : `Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}\n`);

@@ -1,0 +1,162 @@
+import { CatalogueError, UnknownIntentError, type CatalogueProblem } from './errors.ts';
+import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
+import { DEFAULT_MIN_EXAMPLES, intentSchema } from './schema.ts';
+import type { Catalogue, IntentDefinition, TrainingExample } from './types.ts';
+
+export const FALLBACK_LANGUAGE = 'en';
+
+/**
+ * The form under which two examples count as the same utterance: case, Unicode compatibility
+ * forms, runs of white space and surrounding punctuation do not matter ("Where is my order?" and
+ * "where is my order" are one example).
+ */
+export function normalizeExample(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/\s+/gu, ' ')
+    .replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+}
+
+/** A validated intent together with where it came from, for cross-intent checks. */
+export interface SourcedIntent {
+  file: string;
+  intent: IntentDefinition;
+  /** Resolves a field path (as zod reports it) to a 1-based position in the file, where known. */
+  locate?: Locate | undefined;
+  /** Prepended to field paths in problems (e.g. `intents[2]` for in-memory definitions). */
+  prefix?: readonly PropertyKey[];
+}
+
+function problemAt(source: SourcedIntent, path: readonly PropertyKey[], message: string): CatalogueProblem {
+  return makeProblem(source.file, path, message, source.locate, source.prefix);
+}
+
+/** Rules that span intents: unique names, and no utterance labelled twice. */
+export function crossCheck(sources: readonly SourcedIntent[]): CatalogueProblem[] {
+  const problems: CatalogueProblem[] = [];
+  const names = new Map<string, SourcedIntent>();
+  const examples = new Map<string, { source: SourcedIntent; index: number }>();
+  for (const source of sources) {
+    const { intent } = source;
+    const previous = names.get(intent.name);
+    if (previous) {
+      problems.push(problemAt(source, ['name'], `duplicate intent name "${intent.name}" (also defined in ${previous.file})`));
+      continue;
+    }
+    names.set(intent.name, source);
+    intent.examples.forEach((example, index) => {
+      const key = normalizeExample(example);
+      const seen = examples.get(key);
+      if (!seen) {
+        examples.set(key, { source, index });
+        return;
+      }
+      const other = seen.source.intent.name;
+      problems.push(
+        problemAt(
+          source,
+          ['examples', index],
+          other === intent.name
+            ? `duplicate example "${example}" (same as examples[${seen.index}])`
+            : `example "${example}" is also an example of intent "${other}" (${seen.source.file}, examples[${seen.index}]); an utterance can have only one intent`,
+        ),
+      );
+    });
+  }
+  return problems;
+}
+
+function languageCandidates(language: string | undefined): string[] {
+  if (!language) return [FALLBACK_LANGUAGE];
+  const tag = language.trim().replace(/_/g, '-').toLowerCase();
+  const primary = tag.split('-')[0] ?? tag;
+  return [tag, primary, FALLBACK_LANGUAGE];
+}
+
+class CatalogueImpl implements Catalogue {
+  readonly intents: readonly IntentDefinition[];
+  readonly #byName: Map<string, IntentDefinition>;
+  /** Lowercased language tag → variants, per intent. */
+  readonly #answers: Map<string, Map<string, readonly string[]>>;
+
+  constructor(intents: readonly IntentDefinition[]) {
+    const sorted = [...intents].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.intents = Object.freeze(sorted.map(freezeIntent));
+    this.#byName = new Map(this.intents.map((intent) => [intent.name, intent]));
+    this.#answers = new Map(
+      this.intents.map((intent) => [
+        intent.name,
+        new Map(Object.entries(intent.answers).map(([language, variants]) => [language.toLowerCase(), variants])),
+      ]),
+    );
+  }
+
+  get(name: string): IntentDefinition | undefined {
+    return this.#byName.get(name);
+  }
+
+  answer(name: string, language: string | undefined, variant: number): string {
+    const answers = this.#answers.get(name);
+    if (!answers) throw new UnknownIntentError(name);
+    let variants: readonly string[] | undefined;
+    for (const candidate of languageCandidates(language)) {
+      variants = answers.get(candidate);
+      if (variants && variants.length > 0) break;
+    }
+    // validation guarantees a non-empty `en`
+    if (!variants || variants.length === 0) throw new UnknownIntentError(name);
+    const whole = Number.isFinite(variant) ? Math.trunc(variant) : 0;
+    const index = ((whole % variants.length) + variants.length) % variants.length;
+    return variants[index]!;
+  }
+
+  trainingExamples(): TrainingExample[] {
+    return this.intents.flatMap((intent) => intent.examples.map((text) => ({ text, intent: intent.name })));
+  }
+}
+
+function freezeIntent(intent: IntentDefinition): IntentDefinition {
+  const answers: Record<string, string[]> = {};
+  for (const [language, variants] of Object.entries(intent.answers)) answers[language] = Object.freeze([...variants]) as string[];
+  return Object.freeze({
+    name: intent.name,
+    label: intent.label,
+    description: intent.description,
+    handoff: intent.handoff,
+    examples: Object.freeze([...intent.examples]) as string[],
+    answers: Object.freeze(answers),
+  });
+}
+
+/** Builds a catalogue from intents that already passed validation and the cross-intent checks. */
+export function catalogueFromValidated(intents: readonly IntentDefinition[]): Catalogue {
+  return new CatalogueImpl(intents);
+}
+
+export interface CreateCatalogueOptions {
+  /** Fewest examples an intent may have (default 8). */
+  minExamples?: number;
+}
+
+/**
+ * Builds a catalogue from in-memory definitions (tests, generated catalogues), with the same
+ * validation as `loadCatalogue` except the file-name rule. Problems name the file `(in memory)`
+ * and the field as `intents[i].field`.
+ */
+export function createCatalogue(definitions: readonly unknown[], options: CreateCatalogueOptions = {}): Catalogue {
+  const schema = intentSchema({ minExamples: options.minExamples ?? DEFAULT_MIN_EXAMPLES });
+  const problems: CatalogueProblem[] = [];
+  const sources: SourcedIntent[] = [];
+  definitions.forEach((definition, index) => {
+    const result = schema.safeParse(definition);
+    if (result.success) {
+      sources.push({ file: '(in memory)', intent: result.data, prefix: ['intents', index] });
+      return;
+    }
+    problems.push(...issuesToProblems(result.error.issues, '(in memory)', undefined, ['intents', index]));
+  });
+  problems.push(...crossCheck(sources));
+  if (problems.length > 0) throw new CatalogueError(problems);
+  return catalogueFromValidated(sources.map((source) => source.intent));
+}

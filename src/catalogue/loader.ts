@@ -1,0 +1,123 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { catalogueFromValidated, crossCheck, type SourcedIntent } from './catalogue.ts';
+import { CatalogueError, type CatalogueProblem } from './errors.ts';
+import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
+import { DEFAULT_MIN_EXAMPLES, intentSchema } from './schema.ts';
+import type { Catalogue } from './types.ts';
+
+export const INTENT_FILE_EXTENSIONS = ['.yaml', '.yml'] as const;
+
+export interface LoadCatalogueOptions {
+  /** Fewest examples an intent may have (default 8). */
+  minExamples?: number;
+}
+
+/**
+ * Loads and validates every `*.yaml` / `*.yml` file directly inside `dir` (sub-directories such as
+ * `knowledge/` and other files are ignored). Throws a CatalogueError listing every problem found
+ * in every file: malformed YAML, wrong or missing fields, a name that differs from its file name,
+ * duplicate names, an example labelled with two intents, missing `en` answers.
+ */
+export async function loadCatalogue(dir: string, options: LoadCatalogueOptions = {}): Promise<Catalogue> {
+  const schema = intentSchema({ minExamples: options.minExamples ?? DEFAULT_MIN_EXAMPLES });
+  let fileNames: string[];
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    fileNames = entries
+      .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+      .map((entry) => entry.name)
+      .filter((name) => (INTENT_FILE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase()))
+      .sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT' ? 'the intent catalogue directory does not exist'
+      : code === 'ENOTDIR' ? 'the intent catalogue path is not a directory'
+      : `the intent catalogue directory cannot be read: ${(error as Error).message}`;
+    throw new CatalogueError([{ file: dir, message }]);
+  }
+  if (fileNames.length === 0) {
+    throw new CatalogueError([{ file: dir, message: 'no intent files (*.yaml) in the catalogue directory' }]);
+  }
+
+  const problems: CatalogueProblem[] = [];
+  const sources: SourcedIntent[] = [];
+  const parsed = await Promise.all(
+    fileNames.map(async (fileName) => {
+      const file = join(dir, fileName);
+      try {
+        return { fileName, file, text: await readFile(file, 'utf8') };
+      } catch (error) {
+        return { fileName, file, error: error as Error };
+      }
+    }),
+  );
+
+  for (const entry of parsed) {
+    const { file, fileName } = entry;
+    if ('error' in entry) {
+      problems.push({ file, message: `cannot read the file: ${entry.error?.message}` });
+      continue;
+    }
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(entry.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const problem: CatalogueProblem = { file, message: `malformed YAML: ${error.message.split('\n')[0]}` };
+        const position = lineCounter.linePos(error.pos[0]);
+        problem.line = position.line;
+        problem.column = position.col;
+        problems.push(problem);
+      }
+      continue;
+    }
+    if (doc.contents === null) {
+      problems.push({ file, message: 'the file is empty' });
+      continue;
+    }
+    const locate = locator(doc, lineCounter);
+    const result = schema.safeParse(doc.toJS());
+    if (!result.success) {
+      problems.push(...issuesToProblems(result.error.issues, file, locate));
+      continue;
+    }
+    const expected = fileName.slice(0, -extname(fileName).length);
+    if (result.data.name !== expected) {
+      problems.push(
+        makeProblem(file, ['name'], `name "${result.data.name}" must equal the file name "${expected}"`, locate),
+      );
+      // still checked against the other files below, so that all problems are reported at once
+    }
+    sources.push({ file, intent: result.data, locate });
+  }
+
+  problems.push(...crossCheck(sources));
+  if (problems.length > 0) throw new CatalogueError(problems);
+  return catalogueFromValidated(sources.map((source) => source.intent));
+}
+
+/** Maps a field path to the line and column of the nearest YAML node that exists. */
+function locator(doc: Document, lineCounter: LineCounter): Locate {
+  return (path) => {
+    for (let length = path.length; length >= 0; length--) {
+      const prefix = path.slice(0, length);
+      let node: unknown;
+      if (length > 0 && typeof prefix.at(-1) === 'string') {
+        // point at the key of a mapping entry (`label: 42` → `label`; also unknown fields, bad language codes)
+        const parent = length === 1 ? doc.contents : doc.getIn(prefix.slice(0, -1), true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === prefix.at(-1));
+          node = pair?.key;
+        }
+      }
+      node ??= length === 0 ? doc.contents : doc.getIn(prefix, true);
+      if (isNode(node) && node.range) {
+        const { line, col } = lineCounter.linePos(node.range[0]);
+        return { line, column: col };
+      }
+    }
+    return undefined;
+  };
+}

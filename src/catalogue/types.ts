@@ -1,0 +1,34 @@
+/** One intent of the catalogue, as written in `intents/<name>.yaml` (after validation). */
+export interface IntentDefinition {
+  /** snake_case identifier; equals the file name without extension. */
+  name: string;
+  /** Short button text used when the bot offers this intent as a suggestion. */
+  label: string;
+  /** What the visitor wants, in one sentence (for people maintaining the catalogue). */
+  description: string;
+  /** true: recognising this intent hands the conversation over to a human agent. */
+  handoff: boolean;
+  /** Example visitor utterances: training data for the classifier. */
+  examples: string[];
+  /** Answer variants per language code (`en` always present). */
+  answers: Record<string, string[]>;
+}
+
+export interface TrainingExample {
+  text: string;
+  intent: string;
+}
+
+export interface Catalogue {
+  /** Every intent, sorted by name. */
+  readonly intents: readonly IntentDefinition[];
+  get(name: string): IntentDefinition | undefined;
+  /**
+   * One answer variant of an intent in the given language (`de`, `de-AT`, `DE` all select `de`),
+   * falling back to `en`. `variant` selects deterministically, modulo the number of variants
+   * (e.g. a per-conversation counter). Throws UnknownIntentError for a name not in the catalogue.
+   */
+  answer(name: string, language: string | undefined, variant: number): string;
+  /** Every example of every intent, in catalogue order. */
+  trainingExamples(): Array<{ text: string; intent: string }>;
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { ModelRegistry } from '../../training/registry.ts';
+import { withDatabase } from '../context.ts';
+
+export function registerModelsCommand(program: Command): void {
+  const models = program.command('models').description('List and promote intent model versions');
+
+  models
+    .command('list')
+    .description('Model versions, newest first')
+    .option('--json', 'one JSON line per version')
+    .action((options: { json?: boolean }) =>
+      withDatabase(async ({ prisma }) => {
+        const versions = await new ModelRegistry(prisma).list();
+        for (const version of versions) {
+          const metrics = version.metrics as Record<string, unknown>;
+          const row = { name: version.name, status: version.status, encoder: version.encoder, createdAt: version.createdAt.toISOString(), promotedAt: version.promotedAt?.toISOString() ?? null, metrics, artifactPath: version.artifactPath };
+          process.stdout.write(options.json ? `${JSON.stringify(row)}\n` : `${version.status.padEnd(9)} ${version.name.padEnd(28)} ${version.encoder.padEnd(12)} ${formatMetrics(metrics)}\n`);
+        }
+        if (versions.length === 0 && !options.json) process.stdout.write('No model versions yet; `frontdesk serve` trains the first one.\n');
+      }),
+    );
+
+  models
+    .command('promote <name>')
+    .description('Make a version the active one; every running server switches to it')
+    .action((name: string) =>
+      withDatabase(async ({ prisma }) => {
+        const promoted = await new ModelRegistry(prisma).promote(name);
+        process.stdout.write(`${promoted.name} is now active.\n`);
+      }),
+    );
+}
+
+function formatMetrics(metrics: Record<string, unknown>): string {
+  return Object.entries(metrics)
+    .filter(([, value]) => typeof value === 'number')
+    .slice(0, 5)
+    .map(([key, value]) => `${key}=${(value as number).toFixed(3)}`)
+    .join(' ');
+}

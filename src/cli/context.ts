@@ -1,0 +1,34 @@
+import { loadConfig, type Config } from '../config/config.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { openDatabase } from '../store/database.ts';
+import { applyMigrations } from '../store/migrate.ts';
+import { createPrismaClient, type PrismaClient } from '../store/prisma.ts';
+
+export interface CommandContext {
+  config: Config;
+  logger: Logger;
+  databaseUrl: string;
+  prisma: PrismaClient;
+}
+
+/**
+ * Runs a command against the configured database: an external DATABASE_URL, the embedded Postgres of
+ * a server running on the same DATA_DIR, or the embedded Postgres started for this command alone.
+ */
+export async function withDatabase<T>(run: (context: CommandContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  // Command output goes to stdout; logs stay on stderr and quiet unless asked for.
+  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', process.stderr);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, attach: true });
+  try {
+    await applyMigrations(database.url, logger);
+    const prisma = createPrismaClient(database.url, 2);
+    try {
+      return await run({ config, logger, databaseUrl: database.url, prisma });
+    } finally {
+      await prisma.$disconnect();
+    }
+  } finally {
+    await database.stop();
+  }
+}
