@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Server as SocketServer } from 'socket.io';
 import type { Config } from './config/config.ts';
 import type { Logger } from './observability/logger.ts';
@@ -11,10 +12,14 @@ import { ModelRegistry } from './training/registry.ts';
 import { ActiveModel } from './training/active-model.ts';
 import { ensureActiveModel } from './training/bootstrap.ts';
 import { DialogueService } from './dialogue/service.ts';
+import { KnowledgeFallback } from './dialogue/knowledge-fallback.ts';
+import { KnowledgeStore } from './store/knowledge-store.ts';
 import { createHttpServer } from './gateway/http.ts';
 import { attachChatNamespace } from './gateway/chat-namespace.ts';
 import { VisitorTokens } from './gateway/visitor-token.ts';
 import { originAllowed } from './gateway/origins.ts';
+import { attachAgentWorkspace } from './gateway/agent-api.ts';
+import { registerStaticRoutes } from './gateway/static.ts';
 
 export interface RunningServer {
   url: string;
@@ -27,6 +32,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let database: DatabaseHandle | null = null;
   let prisma: PrismaClient | null = null;
   let activeModel: ActiveModel | null = null;
+  let knowledge: KnowledgeFallback | null = null;
   try {
     database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     await applyMigrations(database.url, logger);
@@ -40,9 +46,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await ensureActiveModel({ examples: () => catalogue.trainingExamples(), registry, dataDir: config.dataDir, logger });
     const model = new ActiveModel(registry, logger);
     activeModel = model;
+    const fallback = new KnowledgeFallback({
+      knowledge: new KnowledgeStore(db),
+      chats: store,
+      knowledgeDir: join(config.intentsDir, 'knowledge'),
+      indexDir: join(config.dataDir, 'index'),
+      currentEncoder: () => (model.version ? { id: model.version.name, embed: (texts) => model.embed(texts) } : null),
+      logger: logger.child({ component: 'knowledge' }),
+    });
+    knowledge = fallback;
     await model.followPromotions(database.url);
+    await fallback.refresh();
+    // After a promotion, replies keep flowing (without retrieval) while the index is re-embedded.
+    model.onSwitch(() => void fallback.refresh().catch((error: unknown) => logger.error({ err: error }, 'rebuilding the knowledge index failed')));
 
-    const dialogue = new DialogueService({ store, catalogue: () => catalogue, classifier: () => model, logger });
+    const dialogue = new DialogueService({ store, catalogue: () => catalogue, classifier: () => model, retrieval: () => fallback, logger });
 
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
@@ -54,11 +72,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         { name: 'model', check: async () => model.versionId !== null },
       ],
     });
+    await registerStaticRoutes(http, { allowedOrigins: config.allowedOrigins });
     const io = new SocketServer(http.server, {
       // Large enough that an oversized message gets a TEXT_TOO_LONG answer instead of a dropped connection.
       maxHttpBufferSize: 16 * 1024 * 1024,
       allowRequest: (request, callback) => callback(null, originAllowed(request, config.allowedOrigins)),
       cors: { origin: (origin, callback) => callback(null, origin === undefined || (config.allowedOrigins ?? []).includes(origin)) },
+    });
+    const agents = await attachAgentWorkspace({
+      app: http,
+      io,
+      prisma: db,
+      logger,
+      intents: () => catalogue.intents,
+      botReply: (message) => dialogue.answer(message),
+      maxMessageChars: config.maxMessageChars,
     });
     attachChatNamespace(io.of('/chat'), {
       store,
@@ -69,6 +97,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       messagesPerSecond: config.messagesPerSecond,
       messageBurst: config.messageBurst,
       isShuttingDown,
+      onVisitorMessage: agents.onVisitorMessage,
     });
 
     await http.listen({ port: config.port, host: config.host });
@@ -89,6 +118,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));
         await http.close().catch(() => {});
+        await fallback.close();
         await model.close();
         await db.$disconnect();
         await runningDatabase.stop();
@@ -96,6 +126,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
     };
   } catch (error) {
+    await knowledge?.close().catch(() => {});
     await activeModel?.close().catch(() => {});
     await prisma?.$disconnect().catch(() => {});
     await database?.stop().catch(() => {});

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerModelsCommand } from './commands/models.ts';
+import { registerAgentsCommand } from './commands/agents.ts';
 
 export function buildProgram(): Command {
   const program = new Command('frontdesk')
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerModelsCommand(program);
+  registerAgentsCommand(program);
   return program;
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { ChatStore, Message } from '../store/chat-store.ts';
 import type { DialogueService } from '../dialogue/service.ts';
 import { ProtocolError, toErrorBody, isExpectedError, type ErrorCode } from './errors.ts';
-import { checkText, feedbackPayload, handshakeAuth, historyPayload, messagePayload, parsePayload, toHistoryEntry, toReplyEvent } from './protocol.ts';
+import { checkText, csatPayload, feedbackPayload, handshakeAuth, historyPayload, messagePayload, parsePayload, toHistoryEntry, toReplyEvent } from './protocol.ts';
 import type { VisitorTokens } from './visitor-token.ts';
 
 export interface ChatNamespaceOptions {
@@ -16,6 +16,8 @@ export interface ChatNamespaceOptions {
   messagesPerSecond: number;
   messageBurst: number;
   isShuttingDown: () => boolean;
+  /** Called after the ack of every newly stored visitor message (the agent workspace listens). */
+  onVisitorMessage?(message: Message): void;
 }
 
 interface VisitorSession {
@@ -25,7 +27,7 @@ interface VisitorSession {
 }
 
 type Ack = (response: unknown) => void;
-const KNOWN_EVENTS = new Set(['message', 'history', 'feedback']);
+const KNOWN_EVENTS = new Set(['message', 'history', 'feedback', 'csat']);
 
 export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
 
@@ -77,14 +79,18 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
         await consumeRateLimit(socket, session);
         const { message, created } = await store.appendVisitorMessage({ conversationId: session.conversationId, clientId: input.clientId, text });
         // The ack goes out first (the message is committed); the reply follows as its own event.
-        setImmediate(() => void deliverReply(socket, message, created));
+        setImmediate(() => {
+          void deliverReply(socket, message, created);
+          if (created) options.onVisitorMessage?.(message);
+        });
         return { ok: true, messageId: message.id, conversationId: message.conversationId, duplicate: !created };
       }),
     );
 
-    socket.on('history', (payload: unknown, ack: unknown) =>
-      respond(socket, ack, async () => {
-        const input = parsePayload(historyPayload, typeof payload === 'function' ? undefined : payload);
+    socket.on('history', (...args: unknown[]) =>
+      // The payload is optional: `emit('history', ack)` is as valid as `emit('history', {}, ack)`.
+      respond(socket, args.at(-1), async () => {
+        const input = parsePayload(historyPayload, args.length > 1 ? args[0] : undefined);
         ownConversation(session, input?.conversationId);
         const messages = await store.history(session.conversationId, input?.limit);
         return { ok: true, conversationId: session.conversationId, messages: messages.map(toHistoryEntry) };
@@ -103,6 +109,15 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
           throw new ProtocolError('UNKNOWN_MESSAGE', 'No such bot or agent message in this conversation.');
         }
         await store.setFeedback(message.id, input.rating);
+        return { ok: true };
+      }),
+    );
+
+    socket.on('csat', (payload: unknown, ack: unknown) =>
+      respond(socket, ack, async () => {
+        const input = parsePayload(csatPayload, payload);
+        ownConversation(session, input.conversationId);
+        await store.rateAndResolve(session.conversationId, input.score);
         return { ok: true };
       }),
     );

@@ -18,6 +18,12 @@ export const feedbackPayload = z.object({
   rating: z.enum(['up', 'down']),
 });
 
+/** The end-of-chat satisfaction score; rating a chat also ends it. */
+export const csatPayload = z.object({
+  score: z.number().int().min(1).max(5),
+  conversationId: z.string().optional(),
+});
+
 export const handshakeAuth = z.object({
   visitorToken: z.string().max(512).optional(),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/).optional(),

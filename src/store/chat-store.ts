@@ -141,6 +141,13 @@ export class ChatStore {
     return guarded(() => this.prisma.message.findUnique({ where: { id: messageId } }));
   }
 
+  /** Stores the visitor's satisfaction score (the last one wins) and resolves the conversation. */
+  async rateAndResolve(conversationId: string, score: number): Promise<void> {
+    await guarded(() =>
+      this.prisma.conversation.update({ where: { id: conversationId }, data: { csat: score, status: 'resolved', resolvedAt: new Date() } }),
+    );
+  }
+
   async setFeedback(messageId: string, rating: Rating): Promise<void> {
     await guarded(() =>
       this.prisma.feedback.upsert({

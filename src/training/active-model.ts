@@ -20,6 +20,7 @@ export class ActiveModel {
   private loaded: Loaded | null = null;
   private listener: pg.Client | null = null;
   private switching: Promise<void> = Promise.resolve();
+  private readonly switchListeners: Array<(version: ModelVersion) => void> = [];
 
   constructor(private readonly registry: ModelRegistry, private readonly logger: Logger) {}
 
@@ -33,6 +34,11 @@ export class ActiveModel {
 
   get model(): IntentModel | null {
     return this.loaded?.model ?? null;
+  }
+
+  /** Called after every switch to a new version (e.g. to re-embed the knowledge index). */
+  onSwitch(listener: (version: ModelVersion) => void): void {
+    this.switchListeners.push(listener);
   }
 
   classify(text: string): Promise<IntentPrediction> {
@@ -70,6 +76,7 @@ export class ActiveModel {
     const previous = this.loaded;
     this.loaded = { version, model, inFlight: 0, retired: false };
     this.logger.info({ modelVersion: version.name, executionProvider: model.executionProvider }, 'intent model in service');
+    for (const listener of this.switchListeners) listener(version);
     if (previous) {
       previous.retired = true;
       if (previous.inFlight === 0) await this.closeRetired(previous);

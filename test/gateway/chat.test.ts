@@ -126,6 +126,27 @@ describe('chat round trip', () => {
   });
 });
 
+describe('end of chat', () => {
+  test('a satisfaction score is stored, resolves the conversation, and the next connect starts a new one', async () => {
+    const first = await connectVisitor(server.url);
+    try {
+      await ask(first.socket, 'thanks for your help');
+      assert.equal((await request(first.socket, 'csat', { score: 9 })).error.code, 'INVALID_PAYLOAD');
+      assert.equal((await request(first.socket, 'csat', { score: 4, conversationId: '00000000-0000-0000-0000-000000000000' })).error.code, 'UNKNOWN_CONVERSATION');
+      assert.deepEqual(await request(first.socket, 'csat', { score: 4 }), { ok: true });
+      const [row] = await sql('SELECT csat, status, "resolvedAt" FROM "Conversation" WHERE id = $1', [first.session.conversationId]);
+      assert.equal(row.csat, 4);
+      assert.equal(row.status, 'resolved');
+      assert.ok(row.resolvedAt);
+    } finally {
+      first.socket.close();
+    }
+    const next = await connectVisitor(server.url, { visitorToken: first.session.visitorToken });
+    next.socket.close();
+    assert.notEqual(next.session.conversationId, first.session.conversationId);
+  });
+});
+
 describe('resume', () => {
   test('reconnecting with the visitor token resumes the same conversation and its history', async () => {
     const first = await connectVisitor(server.url);

@@ -1,0 +1,127 @@
+// npm run bench:intent [-- DATASET ...]: trains and evaluates the built-in intent model and nlp.js
+// (node-nlp, the peer) on the same splits of BANKING77, HWU64, BANKING77-OOS and SMP-ECDT, and
+// prints one JSON line per (model, dataset). Datasets come from ../shared/datasets relative to the
+// repository, or from FRONTDESK_DATASETS.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../src/nlu/runtime.ts';
+import { OUT_OF_SCOPE, type LabelledExample } from '../src/nlu/types.ts';
+import { readDatasets } from '../src/training/datasets.ts';
+import { evaluateModel, scoreExamples, type ScoredExample } from '../src/training/evaluate.ts';
+import { trainModel } from '../src/training/train.ts';
+
+const DATASETS_DIR = process.env.FRONTDESK_DATASETS ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/datasets');
+
+interface BenchDataset {
+  name: string;
+  /** nlp.js locale. */
+  locale: string;
+  train: string[];
+  /** Validation paths; none = a stratified tenth of train (our model) / not used (nlp.js). */
+  val: string[];
+  test: string[];
+}
+
+const DATASETS: BenchDataset[] = [
+  { name: 'banking77', locale: 'en', train: ['banking77/train.csv'], val: [], test: ['banking77/test.csv'] },
+  { name: 'hwu64', locale: 'en', train: ['hwu64/train'], val: ['hwu64/valid'], test: ['hwu64/test'] },
+  {
+    name: 'banking77-oos',
+    locale: 'en',
+    train: ['banking77/oos/train'],
+    // The in-domain out-of-scope set: held-out banking intents the model must not claim.
+    val: ['banking77/oos/valid', 'banking77/oos/id-oos/valid'],
+    test: ['banking77/oos/test', 'banking77/oos/id-oos/test'],
+  },
+  { name: 'smp-ecdt', locale: 'zh', train: ['smp_ecdt_zh/split_2019/train.json'], val: ['smp_ecdt_zh/split_2019/dev.json'], test: ['smp_ecdt_zh/split_2019/test.json'] },
+];
+
+interface BenchLine {
+  model: string;
+  dataset: string;
+  accuracy: number;
+  in_scope_accuracy: number;
+  oos_recall: number | null;
+  train_s: number;
+  p50_ms: number;
+}
+
+const round = (value: number, digits = 4) => Number(value.toFixed(digits));
+
+function line(model: string, dataset: string, metrics: { accuracy: number; in_scope_accuracy: number; oos_recall: number | null }, trainSeconds: number, p50: number): BenchLine {
+  return {
+    model,
+    dataset,
+    accuracy: round(metrics.accuracy),
+    in_scope_accuracy: round(metrics.in_scope_accuracy),
+    oos_recall: metrics.oos_recall === null ? null : round(metrics.oos_recall),
+    train_s: round(trainSeconds, 2),
+    p50_ms: round(p50, 3),
+  };
+}
+
+async function benchBuiltin(dataset: BenchDataset, train: LabelledExample[], val: LabelledExample[] | undefined, test: LabelledExample[]): Promise<BenchLine> {
+  const outDir = await mkdtemp(join(tmpdir(), `frontdesk-bench-${dataset.name}-`));
+  try {
+    const started = performance.now();
+    await trainModel(train, { outDir, val, seed: 1 });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const model = await loadModel(outDir);
+    try {
+      const { evaluation, p50_ms } = await evaluateModel(model, test);
+      return line('frontdesk-builtin', dataset.name, evaluation, trainSeconds, p50_ms);
+    } finally {
+      await model.close();
+    }
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+/** The part of node-nlp's NlpManager this bench uses (the package ships no types). */
+interface NlpManager {
+  addDocument(locale: string, utterance: string, intent: string): void;
+  train(): Promise<void>;
+  process(locale: string, utterance: string): Promise<{ intent: string; score: number }>;
+}
+
+async function benchNodeNlp(dataset: BenchDataset, train: LabelledExample[], test: LabelledExample[]): Promise<BenchLine> {
+  const require = createRequire(import.meta.url);
+  const { NlpManager } = require('node-nlp') as { NlpManager: new (settings: object) => NlpManager };
+  const manager = new NlpManager({ languages: [dataset.locale], forceNER: false, autoSave: false, nlu: { log: false } });
+  const known = new Set<string>();
+  for (const example of train) {
+    if (example.intent === OUT_OF_SCOPE) continue;
+    manager.addDocument(dataset.locale, example.text, example.intent);
+    known.add(example.intent);
+  }
+  const started = performance.now();
+  await manager.train();
+  const trainSeconds = (performance.now() - started) / 1000;
+  const rows: ScoredExample[] = [];
+  const latencies: number[] = [];
+  for (const example of test) {
+    const begin = performance.now();
+    const result = await manager.process(dataset.locale, example.text);
+    latencies.push(performance.now() - begin);
+    // nlp.js answers "None" when it falls back.
+    const predicted = result.intent === 'None' ? null : result.intent;
+    rows.push({ expected: known.has(example.intent) ? example.intent : OUT_OF_SCOPE, predicted, topIntent: result.intent, confidence: result.score });
+  }
+  latencies.sort((a, b) => a - b);
+  return line('node-nlp', dataset.name, scoreExamples(rows), trainSeconds, latencies[Math.floor(latencies.length / 2)] ?? 0);
+}
+
+const only = process.argv.slice(2);
+const skipPeer = process.env.FRONTDESK_BENCH_SKIP_PEER === '1';
+for (const dataset of DATASETS.filter((candidate) => only.length === 0 || only.includes(candidate.name))) {
+  const paths = (relative: string[]) => relative.map((path) => join(DATASETS_DIR, path));
+  const train = await readDatasets(paths(dataset.train));
+  const val = dataset.val.length > 0 ? await readDatasets(paths(dataset.val)) : undefined;
+  const test = await readDatasets(paths(dataset.test));
+  console.log(JSON.stringify(await benchBuiltin(dataset, train, val, test)));
+  if (!skipPeer) console.log(JSON.stringify(await benchNodeNlp(dataset, train, test)));
+}

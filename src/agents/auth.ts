@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { AgentStore, normalizeEmail, type Agent, type AgentRole } from '../store/agent-store.ts';
+import { AgentError } from './errors.ts';
+
+/** Who is calling: resolved from a bearer token on every request and socket handshake. */
+export interface AgentPrincipal {
+  id: string;
+  email: string;
+  name: string;
+  role: AgentRole;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+export interface LoginResult {
+  token: string;
+  expiresAt: Date;
+  agent: PublicAgent;
+}
+
+export interface PublicAgent {
+  id: string;
+  email: string;
+  name: string;
+  role: AgentRole;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 1024;
+export const DEFAULT_SESSION_TTL_MS = 12 * 3600_000;
+const TOKEN_PREFIX = 'fda1_';
+const TOKEN_SHAPE = /^fda1_[A-Za-z0-9_-]{43}$/;
+
+/** argon2id with the library's defaults (19 MiB, 2 passes: OWASP's recommended minimum). */
+export async function hashPassword(password: string): Promise<string> {
+  checkPassword(password);
+  return hash(password);
+}
+
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+export function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new AgentError('WEAK_PASSWORD', `A password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+  if (password.length > MAX_PASSWORD_LENGTH) throw new AgentError('INVALID_PAYLOAD', `A password has at most ${MAX_PASSWORD_LENGTH} characters.`);
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function toPublicAgent(agent: Agent): PublicAgent {
+  return { id: agent.id, email: agent.email, name: agent.name, role: agent.role, disabled: agent.disabledAt !== null, createdAt: agent.createdAt.toISOString() };
+}
+
+/**
+ * Sign-in for agents. A login yields an opaque bearer token (`fda1_` + 256 random bits); the
+ * database keeps only its SHA-256, with an expiry, so a token can be revoked (logout, a disabled
+ * account) and a database leak yields no usable token. Wrong email and wrong password look the
+ * same from outside, in answer and in time, and repeated failures are rate-limited.
+ */
+export class AgentAuth {
+  private readonly perEmail = new RateLimiterMemory({ points: 10, duration: 15 * 60 });
+  private readonly perAddress = new RateLimiterMemory({ points: 100, duration: 15 * 60 });
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    readonly store: AgentStore,
+    private readonly options: { sessionTtlMs?: number; now?: () => Date } = {},
+  ) {}
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  async createAgent(input: { email: string; name: string; password: string; role?: AgentRole }): Promise<PublicAgent> {
+    const email = normalizeEmail(input.email);
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new AgentError('INVALID_PAYLOAD', 'The email address is not valid.');
+    if (input.name.trim().length === 0 || input.name.length > 120) throw new AgentError('INVALID_PAYLOAD', 'A name has 1 to 120 characters.');
+    const agent = await this.store.createAgent({ email, name: input.name, role: input.role ?? 'agent', passwordHash: await hashPassword(input.password) });
+    return toPublicAgent(agent);
+  }
+
+  async setPassword(agentId: string, password: string): Promise<void> {
+    const updated = await this.store.updateAgent(agentId, { passwordHash: await hashPassword(password) });
+    if (!updated) throw new AgentError('NOT_FOUND', 'No such agent.');
+    await this.store.revokeAgentSessions(agentId);
+  }
+
+  async login(input: { email: string; password: string; address?: string; userAgent?: string | null }): Promise<LoginResult> {
+    const email = normalizeEmail(input.email);
+    await this.limit(email, input.address ?? 'unknown');
+    const agent = await this.store.agentByEmail(email);
+    // Verify against a dummy hash for unknown accounts so the timing does not reveal which emails exist.
+    const valid = await verifyPassword(agent?.passwordHash ?? (await this.dummy()), input.password);
+    if (!agent || !valid || agent.disabledAt !== null) {
+      throw new AgentError('INVALID_CREDENTIALS', 'Wrong email or password.');
+    }
+    await this.perEmail.delete(email).catch(() => {});
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const expiresAt = new Date(this.now().getTime() + (this.options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
+    await this.store.createSession({ agentId: agent.id, tokenHash: tokenHash(token), expiresAt, userAgent: input.userAgent ?? null });
+    return { token, expiresAt, agent: toPublicAgent(agent) };
+  }
+
+  /** The agent behind a bearer token, or null for a missing, malformed, unknown, expired or revoked one. */
+  async authenticate(token: string | undefined | null): Promise<AgentPrincipal | null> {
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null;
+    const session = await this.store.sessionByTokenHash(tokenHash(token));
+    if (!session || session.revokedAt !== null || session.agent.disabledAt !== null) return null;
+    const now = this.now();
+    if (session.expiresAt.getTime() <= now.getTime()) return null;
+    // Last-seen is kept coarse (5 minutes) so that reading it costs no write per request.
+    if (now.getTime() - session.lastSeenAt.getTime() > 5 * 60_000) void this.store.touchSession(session.id).catch(() => {});
+    const { agent } = session;
+    return { id: agent.id, email: agent.email, name: agent.name, role: agent.role, sessionId: session.id, expiresAt: session.expiresAt };
+  }
+
+  async logout(principal: AgentPrincipal): Promise<void> {
+    await this.store.revokeSession(principal.sessionId);
+  }
+
+  private async limit(email: string, address: string): Promise<void> {
+    try {
+      await this.perAddress.consume(address);
+      await this.perEmail.consume(email);
+    } catch (error) {
+      if (error instanceof Error) throw error;
+      throw new AgentError('RATE_LIMITED', 'Too many sign-in attempts; wait a few minutes.');
+    }
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hash(randomBytes(16).toString('hex'));
+    return this.dummyHash;
+  }
+}

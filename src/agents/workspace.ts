@@ -1,0 +1,216 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../observability/logger.ts';
+import type { Message } from '../generated/prisma/client.ts';
+import type { PrismaClient } from '../store/prisma.ts';
+import { guarded } from '../store/errors.ts';
+import {
+  WorkspaceStore,
+  WriteRefusedError,
+  type ConversationFilters,
+  type ConversationPage,
+  type ConversationSummary,
+  type LabelledExample,
+} from '../store/workspace-store.ts';
+import type { AgentPrincipal } from './auth.ts';
+import { AgentError } from './errors.ts';
+import { allowedActions, botSilent, transition, type AgentAction } from './state-machine.ts';
+import { toMessageView, toTranscriptView, type MessageView, type TranscriptView } from './views.ts';
+
+/** The intent a correction may name besides the catalogue's: "out of scope". */
+export const OUT_OF_SCOPE = 'oos';
+
+export interface IntentOption {
+  name: string;
+  label: string;
+}
+
+export interface WorkspaceOptions {
+  prisma: PrismaClient;
+  logger: Logger;
+  /** The catalogue's intents, for corrections; unset = any snake_case name is accepted. */
+  intents?: () => readonly IntentOption[];
+  /**
+   * Resolves to the bot's reply to a visitor message once it exists (null when the bot stays
+   * silent). The dialogue service's `answer` does exactly that: it returns the stored reply when
+   * the message was answered already, and queues behind an answer in progress.
+   */
+  botReply?: (message: Message) => Promise<Message | null>;
+  maxMessageChars?: number;
+  lowConfidence?: number;
+}
+
+export interface WorkspaceEvents {
+  /** A conversation changed state, or its queue entry changed (a new message in it). */
+  changed: [conversationId: string];
+  /** A message was stored in a conversation (visitor, bot or agent). */
+  message: [message: MessageView];
+  /** An agent's reply that must reach the visitor. */
+  agentReply: [message: Message];
+}
+
+/** The state-changing actions agents take on a conversation. */
+export type ConversationAction = Exclude<AgentAction, 'reply' | 'reopen'>;
+export const CONVERSATION_ACTIONS: readonly ConversationAction[] = ['take_over', 'release', 'hand_back', 'resolve', 'request_agent'];
+
+/**
+ * The agent workspace: queue, transcripts, take-over and replies, corrections. Transport-free: the
+ * REST API and the `/agent` namespace call it, and listen to its events to push live updates.
+ */
+export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
+  readonly store: WorkspaceStore;
+  private readonly versionNames = new Map<string, string | null>();
+
+  constructor(private readonly options: WorkspaceOptions) {
+    super();
+    this.store = new WorkspaceStore(options.prisma, options.lowConfidence);
+  }
+
+  get maxMessageChars(): number {
+    return this.options.maxMessageChars ?? 2000;
+  }
+
+  queue() {
+    return this.store.queue();
+  }
+
+  list(filters: ConversationFilters): Promise<ConversationPage> {
+    return this.store.listConversations(filters);
+  }
+
+  async summary(conversationId: string): Promise<ConversationSummary> {
+    const summary = await this.store.summary(conversationId);
+    if (!summary) throw new AgentError('NOT_FOUND', 'No such conversation.');
+    return summary;
+  }
+
+  async transcript(conversationId: string, principal: AgentPrincipal): Promise<TranscriptView & { actions: AgentAction[] }> {
+    const conversation = await this.store.transcript(conversationId);
+    if (!conversation) throw new AgentError('NOT_FOUND', 'No such conversation.');
+    return { ...toTranscriptView(conversation), actions: allowedActions(conversation, principal) };
+  }
+
+  /**
+   * Applies a state change through the state machine. The write is conditional on the state the
+   * decision was made on; when someone else moved the conversation meanwhile, it decides again.
+   */
+  async act(principal: AgentPrincipal, conversationId: string, action: ConversationAction): Promise<ConversationSummary> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.store.snapshot(conversationId);
+      if (!current) throw new AgentError('NOT_FOUND', 'No such conversation.');
+      const result = transition(current, action, principal);
+      if (!result.ok) throw new AgentError(result.code, result.message);
+      if (!result.effect.changed) return this.summary(conversationId);
+      if (await this.store.applyTransition(conversationId, current, result.effect)) {
+        this.options.logger.info({ conversationId, action, agentId: principal.id, from: current.status, to: result.effect.status }, 'conversation state changed');
+        this.emit('changed', conversationId);
+        return this.summary(conversationId);
+      }
+    }
+    throw new AgentError('CONFLICT', 'The conversation changed meanwhile; look again and retry.');
+  }
+
+  /** An agent's message to the visitor; allowed only to the agent holding the conversation. */
+  async reply(principal: AgentPrincipal, input: { conversationId: string; text: string; clientId?: string | undefined }): Promise<{ message: MessageView; created: boolean }> {
+    const text = input.text.trim();
+    if (text.length === 0) throw new AgentError('TEXT_EMPTY', 'The message text is empty.');
+    if ([...text].length > this.maxMessageChars) throw new AgentError('TEXT_TOO_LONG', `The message text is longer than ${this.maxMessageChars} characters.`);
+    let stored;
+    try {
+      stored = await this.store.appendAgentMessage({ conversationId: input.conversationId, agentId: principal.id, text, clientId: input.clientId }, (current) => {
+        const result = transition(current, 'reply', principal);
+        if (!result.ok) throw new WriteRefusedError(result.code, result.message);
+      });
+    } catch (error) {
+      if (error instanceof WriteRefusedError) throw new AgentError(error.code as 'NOT_ASSIGNEE', error.message);
+      throw error;
+    }
+    const view = toMessageView(stored.message, { agent: principal.name });
+    if (stored.created) {
+      this.emit('agentReply', stored.message);
+      this.emit('message', view);
+      this.emit('changed', input.conversationId);
+    }
+    return { message: view, created: stored.created };
+  }
+
+  /** The intents a correction can name: the catalogue's, and "oos". */
+  intents(): IntentOption[] {
+    const catalogue = this.options.intents?.() ?? [];
+    return [...catalogue.map((intent) => ({ name: intent.name, label: intent.label })), { name: OUT_OF_SCOPE, label: 'Out of scope' }];
+  }
+
+  /** Marks the true intent of a visitor message. The next training run learns from it. */
+  async correct(principal: AgentPrincipal, messageId: string, intent: string) {
+    const name = intent.trim();
+    if (!this.knownIntent(name)) throw new AgentError('UNKNOWN_INTENT', `"${name.slice(0, 64)}" is not an intent of the catalogue (or "${OUT_OF_SCOPE}").`);
+    const label = await this.store.setLabel({ messageId, intent: name, agentId: principal.id });
+    this.options.logger.info({ messageId, intent: name, agentId: principal.id }, 'intent corrected');
+    return { messageId, intent: label.intent, origin: label.origin, at: label.updatedAt.toISOString(), agent: { id: principal.id, name: principal.name } };
+  }
+
+  async removeCorrection(messageId: string): Promise<boolean> {
+    return this.store.removeLabel(messageId);
+  }
+
+  async corrections(limit?: number) {
+    const labels = await this.store.recentLabels(limit);
+    return labels.map((label) => ({
+      messageId: label.messageId,
+      conversationId: label.message.conversationId,
+      text: label.message.text,
+      intent: label.intent,
+      origin: label.origin,
+      at: label.updatedAt.toISOString(),
+      agent: label.agent,
+    }));
+  }
+
+  /** `{ text, intent }` of every corrected (labelled) visitor message, for the next training run. */
+  labelledExamples(options: { origin?: string; since?: Date } = {}): Promise<LabelledExample[]> {
+    return this.store.labelledExamples(options);
+  }
+
+  /**
+   * Follows a visitor message that the chat namespace just acknowledged: agents watching see it at
+   * once; then the bot's reply (if it gives one), and any state change it caused (a handoff).
+   */
+  async observeVisitorMessage(message: Message): Promise<void> {
+    const conversationId = message.conversationId;
+    try {
+      this.emit('message', toMessageView(message));
+      const before = await this.store.snapshot(conversationId);
+      if (!before) return;
+      if (botSilent(before.status)) {
+        // The bot says nothing here; the agent (or the queue) is the audience.
+        this.emit('changed', conversationId);
+        return;
+      }
+      const reply = this.options.botReply ? await this.options.botReply(message) : null;
+      if (reply && reply.role === 'bot') this.emit('message', toMessageView(reply, { modelVersion: await this.versionName(reply.modelVersionId) }));
+      const after = await this.store.snapshot(conversationId);
+      if (after && (after.status !== before.status || after.assigneeId !== before.assigneeId)) this.emit('changed', conversationId);
+    } catch (error) {
+      this.options.logger.warn({ err: error, conversationId }, 'following a visitor message for agents failed');
+    }
+  }
+
+  private knownIntent(name: string): boolean {
+    if (name === OUT_OF_SCOPE) return true;
+    if (!this.options.intents) return /^[a-z0-9][a-z0-9_.-]{0,63}$/.test(name);
+    return this.options.intents().some((intent) => intent.name === name);
+  }
+
+  private async versionName(id: string | null): Promise<string | null> {
+    if (!id) return null;
+    if (!this.versionNames.has(id)) {
+      const version = await guarded(() => this.options.prisma.modelVersion.findUnique({ where: { id }, select: { name: true } }));
+      this.versionNames.set(id, version?.name ?? null);
+    }
+    return this.versionNames.get(id) ?? null;
+  }
+}
+
+/** The corrected messages for the next training run, straight from the database. */
+export function labelledExamples(prisma: PrismaClient, options: { origin?: string; since?: Date } = {}): Promise<LabelledExample[]> {
+  return new WorkspaceStore(prisma).labelledExamples(options);
+}

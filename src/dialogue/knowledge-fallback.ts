@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { Logger } from '../observability/logger.ts';
+import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
+import { chooseThreshold, gradeTopHits, Retriever, type ThresholdChoice, type ValidationPair } from '../retrieval/retriever.ts';
+import { VectorIndex } from '../retrieval/vector-index.ts';
+import { embeddingOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
+import type { ChatStore } from '../store/chat-store.ts';
+import type { RetrievalAnswer } from './policy.ts';
+import type { RetrievalFallback } from './service.ts';
+
+/** The sentence encoder of one model version: vectors from different versions are not comparable. */
+export interface Encoder {
+  id: string;
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+interface ChunkMeta {
+  source: string;
+  kind: StoredChunk['kind'];
+  title: string | null;
+  text: string;
+}
+
+interface Served {
+  encoderId: string;
+  index: VectorIndex;
+  chunks: Map<number, ChunkMeta>;
+  retriever: Retriever<ChunkMeta>;
+  threshold: ThresholdChoice;
+}
+
+const validationFile = z.object({
+  pairs: z.array(z.object({ query: z.string().min(1), expected: z.string().min(1).nullable() })).min(1),
+});
+
+const EMBED_BATCH = 64;
+
+/**
+ * The retrieval fallback: knowledge documents and past agent answers, embedded by the active model's
+ * encoder into an HNSW index. Embeddings live in Postgres, so a new process or a new encoder rebuilds
+ * the index from them; the acceptance threshold is chosen on held-out questions for each encoder.
+ */
+export class KnowledgeFallback implements RetrievalFallback {
+  private served: Served | null = null;
+  private rebuilding: Promise<void> = Promise.resolve();
+  private saveTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly options: {
+      knowledge: KnowledgeStore;
+      chats: ChatStore;
+      knowledgeDir: string;
+      indexDir: string;
+      currentEncoder: () => Encoder | null;
+      logger: Logger;
+      /** Share of accepted validation answers that must be right. */
+      targetPrecision?: number;
+    },
+  ) {}
+
+  get threshold(): ThresholdChoice | null {
+    return this.served?.threshold ?? null;
+  }
+
+  get encoderId(): string | null {
+    return this.served?.encoderId ?? null;
+  }
+
+  async bestAnswer(text: string): Promise<RetrievalAnswer | null> {
+    const served = this.served;
+    const encoder = this.options.currentEncoder();
+    // Right after a model switch the index still holds the old encoder's vectors: no answer beats a wrong one.
+    if (!served || !encoder || encoder.id !== served.encoderId || served.threshold.threshold === null) return null;
+    const [top] = await served.retriever.search(text, 1);
+    if (!top || top.score < served.threshold.threshold) return null;
+    return { text: top.meta.text, score: top.score, source: top.meta.source, kind: top.meta.kind, title: top.meta.title };
+  }
+
+  /** Syncs the knowledge documents and (re)builds the index for the current encoder; serialised. */
+  refresh(): Promise<void> {
+    this.rebuilding = this.rebuilding.catch(() => {}).then(() => this.rebuild());
+    return this.rebuilding;
+  }
+
+  private async rebuild(): Promise<void> {
+    const encoder = this.options.currentEncoder();
+    if (!encoder) return;
+    const { knowledge, logger } = this.options;
+    const documents = await loadKnowledge(this.options.knowledgeDir);
+    const synced = await knowledge.syncDocuments(documents);
+    await this.embedMissing(encoder);
+    const live = await knowledge.embedded(encoder.id);
+    const vectors = live.map((chunk) => ({ label: chunk.label, vector: embeddingOf(chunk)! }));
+    const dimension = vectors[0]?.vector.length ?? (await encoder.embed(['dimension probe']))[0]!.length;
+    const index = await VectorIndex.open({
+      dir: this.options.indexDir,
+      dimension,
+      encoderId: encoder.id,
+      logger,
+      rebuildFrom: () => vectors,
+    });
+    // The saved index may lag Postgres (a crash before the last save, another process's answers).
+    const byLabel = new Map(vectors.map((item) => [item.label, item]));
+    await index.reconcile(byLabel.keys(), (labels) => labels.flatMap((label) => byLabel.get(label) ?? []));
+    await index.save();
+    const chunks = new Map(live.map((chunk) => [chunk.label, metaOf(chunk)]));
+    const retriever = new Retriever<ChunkMeta>({ embed: (texts) => encoder.embed(texts), index, lookup: (label) => chunks.get(label) });
+    const threshold = chooseThreshold(await gradeTopHits(retriever, await this.validationPairs()), { targetPrecision: this.options.targetPrecision ?? 0.85 });
+    this.served = { encoderId: encoder.id, index, chunks, retriever, threshold };
+    logger.info({ encoder: encoder.id, chunks: chunks.size, ...synced, threshold }, 'knowledge index ready');
+    if (threshold.threshold === null) logger.warn({ encoder: encoder.id }, 'no retrieval threshold reaches the target precision; the retrieval fallback is off');
+  }
+
+  private async embedMissing(encoder: Encoder): Promise<void> {
+    const pending = await this.options.knowledge.needingEmbedding(encoder.id);
+    for (let start = 0; start < pending.length; start += EMBED_BATCH) {
+      const batch = pending.slice(start, start + EMBED_BATCH);
+      const vectors = await encoder.embed(batch.map(textToEmbed));
+      for (const [i, chunk] of batch.entries()) await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vectors[i]!);
+    }
+  }
+
+  private async validationPairs(): Promise<ValidationPair[]> {
+    const raw = parseYaml(await readFile(join(this.options.knowledgeDir, 'validation.yaml'), 'utf8'));
+    return validationFile.parse(raw).pairs.map((pair) => ({ query: pair.query, expectedSource: pair.expected }));
+  }
+
+  /**
+   * Harvests question → answer pairs from a conversation in which an agent answered: each agent
+   * message answers the visitor message before it. Returns how many new answers became retrievable.
+   */
+  async harvestConversation(conversationId: string): Promise<number> {
+    const messages = await this.options.chats.history(conversationId);
+    let added = 0;
+    let lastQuestion: string | null = null;
+    for (const message of messages) {
+      if (message.role === 'visitor') lastQuestion = message.text;
+      if (message.role !== 'agent' || !lastQuestion) continue;
+      const stored = await this.options.knowledge.addAgentAnswer({
+        source: `conversation:${conversationId}#${message.id}`,
+        question: lastQuestion,
+        text: message.text,
+        contentHash: createHash('sha256').update(`${lastQuestion}\u0000${message.text}`).digest('hex'),
+      });
+      if (stored && (await this.indexAnswer(stored))) added += 1;
+    }
+    return added;
+  }
+
+  private async indexAnswer(chunk: StoredChunk): Promise<boolean> {
+    const served = this.served;
+    const encoder = this.options.currentEncoder();
+    if (!served || !encoder || encoder.id !== served.encoderId) return false; // the next rebuild embeds it
+    const [vector] = await encoder.embed([textToEmbed(chunk)]);
+    await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vector!);
+    served.chunks.set(chunk.label, metaOf(chunk));
+    await served.index.upsert(chunk.label, vector!);
+    this.scheduleSave(served.index);
+    return true;
+  }
+
+  /** Saves are batched: Postgres is the source of truth, the file only shortens the next start. */
+  private scheduleSave(index: VectorIndex): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      void index.save().catch((error: unknown) => this.options.logger.warn({ err: error }, 'saving the knowledge index failed'));
+    }, 5_000);
+    this.saveTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    await this.rebuilding.catch(() => {});
+    await this.served?.index.save().catch(() => {});
+  }
+}
+
+/** Agent answers are found by the question they answered; documents by their title and text. */
+function textToEmbed(chunk: StoredChunk): string {
+  return chunk.kind === 'agent_answer' ? (chunk.question ?? chunk.text) : embeddingText({ title: chunk.title ?? '', text: chunk.text });
+}
+
+function metaOf(chunk: StoredChunk): ChunkMeta {
+  return { source: chunk.source, kind: chunk.kind, title: chunk.title, text: chunk.text };
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidOrigins, isOriginAllowed } from './origins.ts';
+
+export interface StaticRoutesOptions {
+  /** ALLOWED_ORIGINS: the sites that embed the widget (CORS of `/widget.js`). */
+  allowedOrigins: readonly string[] | undefined;
+  /** Defaults to the repository's `public/`. */
+  publicDir?: string;
+}
+
+interface Asset {
+  type: string;
+  cacheControl: string;
+  /** CORS by the origin policy, and loadable by other sites' `<script>` tags despite helmet's CORP default. */
+  crossOrigin: boolean;
+  variants: { identity: Variant; gzip?: Variant; br?: Variant };
+}
+
+interface Variant {
+  body: Buffer;
+  etag: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.txt', '.svg']);
+
+/** The widget URL is not versioned (hosts paste it once), so caches revalidate it after 5 minutes. */
+const WIDGET_CACHE = 'public, max-age=300, stale-while-revalidate=86400';
+const PAGE_CACHE = 'no-cache';
+const ASSET_CACHE = 'public, max-age=3600';
+
+const defaultPublicDir = fileURLToPath(new URL('../../public/', import.meta.url));
+
+/**
+ * Serves the embeddable widget (`/widget.js`), the demo shop page (`/`, from `public/demo/index.html`)
+ * and the other files under `public/` (`public/demo/x.css` at `/demo/x.css`). Every file is read and
+ * compressed once at start: the set of URLs is fixed, so no request path ever reaches the file system.
+ */
+export async function registerStaticRoutes(app: FastifyInstance, options: StaticRoutesOptions): Promise<void> {
+  const publicDir = options.publicDir ?? defaultPublicDir;
+  const allowedOrigins = options.allowedOrigins;
+  for (const entry of invalidOrigins(allowedOrigins)) {
+    app.log.warn({ origin: entry }, 'ALLOWED_ORIGINS entry is not an origin (scheme://host[:port]) and never matches');
+  }
+
+  const routes = new Map<string, Asset>();
+  for (const file of await listFiles(publicDir)) {
+    const path = relative(publicDir, file).split(sep).join('/');
+    const extension = extname(path).toLowerCase();
+    const type = CONTENT_TYPES[extension];
+    if (!type) continue;
+    if (path === 'widget.js') {
+      routes.set('/widget.js', asset(await widgetBundle(file), type, WIDGET_CACHE, true, true));
+      continue;
+    }
+    const body = await readFile(file);
+    const page = extension === '.html';
+    const entry = asset(body, type, page ? PAGE_CACHE : ASSET_CACHE, false, COMPRESSIBLE.has(extension));
+    if (path === 'demo/index.html') routes.set('/', entry);
+    else routes.set(`/${path}`, entry);
+  }
+
+  for (const [url, entry] of routes) {
+    app.get(url, (request, reply) => send(request, reply, entry, allowedOrigins));
+  }
+}
+
+/**
+ * `/widget.js` is the Socket.IO client that ships with the server (so the two always speak the same
+ * protocol version) followed by `public/widget.js`, in one function scope: the client is taken
+ * through its CommonJS branch, so neither `io` nor anything else leaks into the host page, and a
+ * host page with its own Socket.IO or AMD loader is left alone.
+ */
+async function widgetBundle(widgetFile: string): Promise<Buffer> {
+  const socketIoDir = dirname(dirname(createRequire(import.meta.url).resolve('socket.io')));
+  const client = (await readFile(join(socketIoDir, 'client-dist', 'socket.io.min.js'), 'utf8')).replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+  const widget = await readFile(widgetFile, 'utf8');
+  return Buffer.from(
+    [
+      '/*! frontdesk chat widget. Includes the Socket.IO client (MIT licence, see below). */',
+      '(function () {',
+      'var module = { exports: {} }, exports = module.exports, define;',
+      client,
+      'var io = module.exports;',
+      widget,
+      '})();',
+      '',
+    ].join('\n'),
+  );
+}
+
+function asset(body: Buffer, type: string, cacheControl: string, crossOrigin: boolean, compressible: boolean): Asset {
+  const variants: Asset['variants'] = { identity: variant(body, '') };
+  if (compressible && body.length > 1024) {
+    variants.gzip = variant(gzipSync(body, { level: 9 }), '-gz');
+    variants.br = variant(
+      brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+      '-br',
+    );
+  }
+  return { type, cacheControl, crossOrigin, variants };
+
+  function variant(content: Buffer, suffix: string): Variant {
+    const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+    return { body: content, etag: `"${hash}${suffix}"` };
+  }
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, entry: Asset, allowedOrigins: readonly string[] | undefined): FastifyReply {
+  const encoding = chooseEncoding(request.headers['accept-encoding'], entry);
+  const chosen = encoding === 'identity' ? entry.variants.identity : entry.variants[encoding]!;
+  const vary = ['Accept-Encoding'];
+
+  reply.header('Content-Type', entry.type).header('Cache-Control', entry.cacheControl).header('ETag', chosen.etag);
+  if (entry.crossOrigin) {
+    // Any site may load the script (it holds no secret; the Socket.IO handshake is what is guarded),
+    // but only allowed origins get CORS access, e.g. for <script crossorigin> or fetch().
+    reply.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    vary.push('Origin');
+    const origin = request.headers.origin;
+    if (origin !== undefined && isOriginAllowed(origin, request.headers.host, allowedOrigins)) {
+      reply.header('Access-Control-Allow-Origin', origin);
+    }
+  }
+  reply.header('Vary', vary.join(', '));
+
+  if (matchesEtag(request.headers['if-none-match'], chosen.etag)) return reply.code(304).send();
+  if (encoding !== 'identity') reply.header('Content-Encoding', encoding);
+  return reply.send(chosen.body);
+}
+
+function chooseEncoding(header: string | undefined, entry: Asset): 'identity' | 'gzip' | 'br' {
+  if (!header) return 'identity';
+  const accepted = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [name, ...parameters] = part.trim().toLowerCase().split(';');
+    const q = parameters.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (name) accepted.set(name, q ? Number(q.slice(2)) || 0 : 1);
+  }
+  const wants = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+  if (entry.variants.br && wants('br')) return 'br';
+  if (entry.variants.gzip && wants('gzip')) return 'gzip';
+  return 'identity';
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files.sort();
+}

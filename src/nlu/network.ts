@@ -1,0 +1,111 @@
+// The built-in intent network: an embedding bag over hashed n-gram features, one ReLU hidden
+// layer, and a softmax over intents. This TypeScript forward pass is the reference that the ONNX
+// graph must reproduce (see test/nlu/onnx.test.ts); training lives in src/training/train.ts.
+
+export interface NetworkShape {
+  /** Feature buckets of the featurizer (input id range). */
+  buckets: number;
+  /** Rows of the embedding table: one per bucket seen in training. */
+  vocabulary: number;
+  embedding: number;
+  hidden: number;
+  classes: number;
+}
+
+export interface NetworkWeights {
+  shape: NetworkShape;
+  /** Bucket id → embedding row, -1 where the bucket was never seen in training. */
+  rowOfBucket: Int32Array;
+  /** [vocabulary, embedding] */
+  embedding: Float32Array;
+  /** [embedding, hidden] */
+  hiddenWeight: Float32Array;
+  hiddenBias: Float32Array;
+  /** [hidden, classes] */
+  outputWeight: Float32Array;
+  outputBias: Float32Array;
+}
+
+/** Activations of one message; buffers are reused across calls. */
+export interface Activations {
+  bag: Float32Array;
+  hidden: Float32Array;
+  logits: Float32Array;
+}
+
+export function createActivations(shape: NetworkShape): Activations {
+  return { bag: new Float32Array(shape.embedding), hidden: new Float32Array(shape.hidden), logits: new Float32Array(shape.classes) };
+}
+
+/** Weighted sum of embedding rows: the "bag" of a message. Rows < 0 (unknown buckets) are skipped. */
+export function embeddingBag(weights: NetworkWeights, rows: ArrayLike<number>, featureWeights: ArrayLike<number>, bag: Float32Array): void {
+  const width = weights.shape.embedding;
+  const table = weights.embedding;
+  bag.fill(0);
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    if (row < 0) continue;
+    const weight = featureWeights[k]!;
+    const offset = row * width;
+    for (let d = 0; d < width; d++) bag[d]! += weight * table[offset + d]!;
+  }
+}
+
+/** hidden = relu(bag · W1 + b1) before dropout; logits = hidden · W2 + b2. */
+export function denseForward(weights: NetworkWeights, activations: Activations, hiddenMask?: Float32Array): void {
+  const { embedding: inputWidth, hidden: hiddenWidth, classes } = weights.shape;
+  const { bag, hidden, logits } = activations;
+  hidden.set(weights.hiddenBias);
+  for (let d = 0; d < inputWidth; d++) {
+    const value = bag[d]!;
+    if (value === 0) continue;
+    const offset = d * hiddenWidth;
+    for (let h = 0; h < hiddenWidth; h++) hidden[h]! += value * weights.hiddenWeight[offset + h]!;
+  }
+  for (let h = 0; h < hiddenWidth; h++) {
+    const active = hidden[h]! > 0 ? hidden[h]! : 0;
+    hidden[h] = hiddenMask ? active * hiddenMask[h]! : active;
+  }
+  logits.set(weights.outputBias);
+  for (let h = 0; h < hiddenWidth; h++) {
+    const value = hidden[h]!;
+    if (value === 0) continue;
+    const offset = h * classes;
+    for (let c = 0; c < classes; c++) logits[c]! += value * weights.outputWeight[offset + c]!;
+  }
+}
+
+/** In-place softmax of `logits / temperature`. */
+export function softmax(logits: Float32Array, temperature = 1, out: Float32Array = logits): Float32Array {
+  let max = -Infinity;
+  for (let c = 0; c < logits.length; c++) max = Math.max(max, logits[c]! / temperature);
+  let sum = 0;
+  for (let c = 0; c < logits.length; c++) {
+    const value = Math.exp(logits[c]! / temperature - max);
+    out[c] = value;
+    sum += value;
+  }
+  for (let c = 0; c < logits.length; c++) out[c]! /= sum;
+  return out;
+}
+
+export function l2Normalize(vector: Float32Array): Float32Array {
+  let squared = 0;
+  for (let i = 0; i < vector.length; i++) squared += vector[i]! * vector[i]!;
+  const scale = 1 / Math.max(Math.sqrt(squared), 1e-12);
+  return vector.map((value) => value * scale);
+}
+
+/** Reference forward pass from hashed bucket ids: what model.onnx computes for one message. */
+export function forwardFromBuckets(
+  weights: NetworkWeights,
+  bucketIds: ArrayLike<number>,
+  featureWeights: ArrayLike<number>,
+  temperature: number,
+): { probs: Float32Array; embedding: Float32Array } {
+  const rows = Array.from(bucketIds, (bucket) => weights.rowOfBucket[bucket] ?? -1);
+  const activations = createActivations(weights.shape);
+  embeddingBag(weights, rows, featureWeights, activations.bag);
+  denseForward(weights, activations);
+  return { probs: softmax(activations.logits, temperature, new Float32Array(weights.shape.classes)), embedding: l2Normalize(activations.hidden) };
+}

@@ -1,0 +1,76 @@
+// Types shared by the intent model's training code, artifact and runtime.
+import type { FeaturizerConfig } from './featurizer.ts';
+
+/** The intent that marks an out-of-scope message: its right answer is the fallback. */
+export const OUT_OF_SCOPE = 'oos';
+
+export interface LabelledExample {
+  text: string;
+  /** An intent name, or `oos` for an out-of-scope message. */
+  intent: string;
+}
+
+export interface IntentPrediction {
+  /** The predicted intent, or null when the confidence is below the model's threshold (take the fallback path). */
+  intent: string | null;
+  /** The most likely intent, even when it is below the threshold. */
+  topIntent: string;
+  /** Calibrated probability of `topIntent`. */
+  confidence: number;
+  /** The five most likely intents, best first. */
+  ranking: Array<{ intent: string; confidence: number }>;
+}
+
+/** Quality measured on the validation data at training time (and by `frontdesk eval`). */
+export interface ModelMetrics {
+  n: number;
+  accuracy: number;
+  in_scope_accuracy: number;
+  oos_recall: number | null;
+  macro_f1: number;
+  /** Expected calibration error of the top confidence, 10 equal-width bins. */
+  ece: number;
+}
+
+export interface ModelMeta {
+  formatVersion: 1;
+  encoder: 'builtin';
+  /** Output classes in order; ends with `oos` when the training data had out-of-scope examples. */
+  labels: string[];
+  featurizer: FeaturizerConfig & {
+    /** File in the artifact folder: little-endian float32 IDF per bucket (0 = bucket unseen in training). */
+    idfFile: string;
+  };
+  dimensions: { embedding: number; hidden: number };
+  /** Softmax temperature fitted on validation data; already applied inside model.onnx. */
+  temperature: number;
+  /** Calibrated confidence below which a message takes the fallback path. */
+  threshold: number;
+  thresholdRule: string;
+  training: {
+    examples: number;
+    validationExamples: number;
+    epochs: number;
+    seconds: number;
+    seed: number;
+    validation: ModelMetrics;
+  };
+  createdAt: string;
+}
+
+export interface ModelRun {
+  /** Number of messages in one ONNX run. */
+  batchSize: number;
+  durationMs: number;
+}
+
+export interface IntentModel {
+  readonly meta: ModelMeta;
+  /** The onnxruntime execution provider in use: `cuda`, `webgpu` or `cpu`. */
+  readonly executionProvider: string;
+  classify(text: string): Promise<IntentPrediction>;
+  classifyBatch(texts: string[]): Promise<IntentPrediction[]>;
+  /** L2-normalized sentence vectors (the same space the retrieval index uses). */
+  embed(texts: string[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+// Trains the built-in intent model from labelled messages and writes its artifact folder:
+// featurize → train the network (early stopping on validation) → fit the temperature → choose the
+// out-of-scope threshold → export model.onnx + idf.bin + meta.json.
+import { writeArtifact, IDF_FILE } from '../nlu/artifact.ts';
+import { DEFAULT_FEATURIZER_CONFIG, featurize, fitIdf, type FeaturizerConfig } from '../nlu/featurizer.ts';
+import { buildIntentGraph } from '../nlu/intent-graph.ts';
+import { softmax, type NetworkWeights } from '../nlu/network.ts';
+import { OUT_OF_SCOPE, type LabelledExample, type ModelMeta, type ModelMetrics } from '../nlu/types.ts';
+import { chooseThreshold, fitTemperature, THRESHOLD_RULE } from './calibration.ts';
+import { metricsOf, scoreExamples, type Evaluation } from './evaluate.ts';
+import { createRandom, stratifiedSplit } from './random.ts';
+import { DEFAULT_HYPERPARAMETERS, predictLogits, trainNetwork, type EncodedExample, type EpochReport, type Hyperparameters } from './trainer.ts';
+
+/** Share of the training data held out for validation when no validation set is given. */
+export const VALIDATION_FRACTION = 0.1;
+
+export type TrainProgress =
+  | { phase: 'featurize'; examples: number; validationExamples: number }
+  | ({ phase: 'epoch' } & EpochReport)
+  | { phase: 'calibrate' }
+  | { phase: 'export'; outDir: string };
+
+export interface TrainOptions {
+  /** Validation messages; without them a stratified tenth of `train` is held out. */
+  val?: LabelledExample[];
+  outDir: string;
+  onProgress?: (progress: TrainProgress) => void;
+  seed?: number;
+  hyperparameters?: Partial<Hyperparameters>;
+  featurizer?: Partial<FeaturizerConfig>;
+}
+
+export interface TrainResult {
+  outDir: string;
+  meta: ModelMeta;
+  /** Scores on the validation data, after calibration and threshold (as stored in meta.json). */
+  metrics: ModelMetrics;
+  /** What the model version registry stores next to the metrics. */
+  thresholds: { temperature: number; threshold: number };
+  /** The full validation evaluation (per intent, confusions, reliability) for reports. */
+  validation: Evaluation;
+  /** The trained weights (model.onnx holds the same network). */
+  network: NetworkWeights;
+}
+
+function intentCounts(examples: readonly LabelledExample[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const example of examples) counts.set(example.intent, (counts.get(example.intent) ?? 0) + 1);
+  return counts;
+}
+
+export async function trainModel(train: LabelledExample[], opts: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const seed = opts.seed ?? 1;
+  const hyperparameters = { ...DEFAULT_HYPERPARAMETERS, ...opts.hyperparameters };
+  const featurizerConfig = { ...DEFAULT_FEATURIZER_CONFIG, ...opts.featurizer };
+  const counts = intentCounts(train);
+  const intents = [...counts.keys()].filter((intent) => intent !== OUT_OF_SCOPE).sort();
+  if (intents.length < 2) throw new Error(`training needs at least two intents besides "${OUT_OF_SCOPE}"; found ${intents.length}`);
+  // Out-of-scope examples become one more class that soaks up probability: what looks like them
+  // lowers every real intent's confidence, and so falls back. It is never answered (see runtime).
+  const labels = counts.has(OUT_OF_SCOPE) ? [...intents, OUT_OF_SCOPE] : intents;
+
+  const { rest: trainingSet, heldOut: validationSet } = opts.val
+    ? { rest: train, heldOut: opts.val }
+    : stratifiedSplit(train, (example) => example.intent, VALIDATION_FRACTION, createRandom(seed));
+  if (validationSet.length === 0) throw new Error('no validation data: give a validation set or more examples per intent');
+  opts.onProgress?.({ phase: 'featurize', examples: trainingSet.length, validationExamples: validationSet.length });
+
+  const idf = fitIdf(trainingSet.map((example) => example.text), featurizerConfig);
+  // The embedding table has one row per bucket that occurs in training; the rest stay at zero.
+  const rowOfBucket = new Int32Array(featurizerConfig.buckets).fill(-1);
+  let vocabulary = 0;
+  for (let bucket = 0; bucket < idf.length; bucket++) if (idf[bucket]! > 0) rowOfBucket[bucket] = vocabulary++;
+  const labelIndex = new Map(labels.map((label, index) => [label, index]));
+  const encode = (examples: readonly LabelledExample[]): EncodedExample[] =>
+    examples.map((example) => {
+      const features = featurize(example.text, featurizerConfig, idf);
+      // Validation intents unknown to training can only be handled by the fallback: out of scope.
+      return { rows: Int32Array.from(features.ids, (bucket) => rowOfBucket[bucket]!), weights: features.weights, label: labelIndex.get(example.intent) ?? -1 };
+    });
+  const encodedTrain = encode(trainingSet);
+  const encodedValidation = encode(validationSet);
+
+  const shape = { buckets: featurizerConfig.buckets, vocabulary, embedding: hyperparameters.embedding, hidden: hyperparameters.hidden, classes: labels.length };
+  const trained = trainNetwork({
+    train: encodedTrain,
+    validation: encodedValidation,
+    shape,
+    rowOfBucket,
+    hyperparameters,
+    seed,
+    onEpoch: (report) => opts.onProgress?.({ phase: 'epoch', ...report }),
+  });
+
+  opts.onProgress?.({ phase: 'calibrate' });
+  const validationLogits = predictLogits(trained.weights, encodedValidation);
+  const inScope = encodedValidation.flatMap((example, index) => (example.label >= 0 ? [index] : []));
+  const temperature = fitTemperature(
+    inScope.map((index) => validationLogits[index]!),
+    inScope.map((index) => encodedValidation[index]!.label),
+  );
+  const calibrated = validationLogits.map((logits) => {
+    const probabilities = softmax(logits, temperature, new Float32Array(logits.length));
+    let top = 0;
+    for (let c = 1; c < intents.length; c++) if (probabilities[c]! > probabilities[top]!) top = c;
+    return { top, confidence: probabilities[top]! };
+  });
+  const threshold = chooseThreshold(calibrated.map(({ top, confidence }, index) => ({ confidence, correct: top === encodedValidation[index]!.label })));
+  const validation = scoreExamples(
+    calibrated.map(({ top, confidence }, index) => ({
+      expected: labelIndex.has(validationSet[index]!.intent) ? validationSet[index]!.intent : OUT_OF_SCOPE,
+      predicted: confidence >= threshold ? labels[top]! : null,
+      topIntent: labels[top]!,
+      confidence,
+    })),
+  );
+
+  const meta: ModelMeta = {
+    formatVersion: 1,
+    encoder: 'builtin',
+    labels,
+    featurizer: { ...featurizerConfig, idfFile: IDF_FILE },
+    dimensions: { embedding: shape.embedding, hidden: shape.hidden },
+    temperature,
+    threshold,
+    thresholdRule: THRESHOLD_RULE,
+    training: {
+      examples: trainingSet.length,
+      validationExamples: validationSet.length,
+      epochs: trained.bestEpoch,
+      seconds: (performance.now() - started) / 1000,
+      seed,
+      validation: metricsOf(validation),
+    },
+    createdAt: new Date().toISOString(),
+  };
+  opts.onProgress?.({ phase: 'export', outDir: opts.outDir });
+  await writeArtifact(opts.outDir, { meta, onnx: buildIntentGraph(trained.weights, temperature), idf });
+  return { outDir: opts.outDir, meta, metrics: meta.training.validation, thresholds: { temperature, threshold }, validation, network: trained.weights };
+}

@@ -1,0 +1,17 @@
+import type { LabelledExample } from '../nlu/types.ts';
+
+/**
+ * The training set: catalogue examples, then labelled messages in label order. The same text
+ * (compared case- and space-insensitively) keeps only its latest label, so an agent's correction
+ * wins over the catalogue and over older labels.
+ */
+export function assembleTrainingSet(catalogueExamples: readonly LabelledExample[], labelled: readonly LabelledExample[]): LabelledExample[] {
+  const byText = new Map<string, LabelledExample>();
+  for (const example of [...catalogueExamples, ...labelled]) {
+    const key = example.text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+    if (key.length === 0) continue;
+    byText.delete(key);
+    byText.set(key, { text: example.text.trim(), intent: example.intent });
+  }
+  return [...byText.values()];
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { io as connect, type Socket } from 'socket.io-client';
+import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
+import { AgentAuth } from '../../src/agents/auth.ts';
+import { AgentStore } from '../../src/store/agent-store.ts';
+
+/** The embedded Postgres of a test server (its port is in postmaster.pid). */
+export function embeddedDatabaseUrl(dataDir: string): string {
+  const lines = readFileSync(`${dataDir}/postgres/postmaster.pid`, 'utf8').split('\n');
+  return `postgresql://frontdesk:frontdesk@127.0.0.1:${lines[3]}/frontdesk`;
+}
+
+export function testPrisma(dataDir: string): PrismaClient {
+  return createPrismaClient(embeddedDatabaseUrl(dataDir), 2);
+}
+
+export async function createAgent(prisma: PrismaClient, input: { email: string; name: string; password: string; role?: 'agent' | 'admin' }) {
+  return new AgentAuth(new AgentStore(prisma)).createAgent(input);
+}
+
+export async function api<T = any>(url: string, path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${url}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(init.body !== undefined ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+}
+
+export async function login(url: string, email: string, password: string): Promise<string> {
+  const { status, body } = await api(url, '/api/agent/login', { body: { email, password } });
+  if (status !== 200) throw new Error(`login failed: ${status} ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+/** An `/agent` socket; resolves on the server's `hello`, rejects with the connect_error. */
+export function connectAgent(url: string, auth: Record<string, unknown>): Promise<{ socket: Socket; hello: any }> {
+  const socket = connect(`${url}/agent`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  return new Promise((resolve, reject) => {
+    socket.once('hello', (hello) => resolve({ socket, hello }));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}

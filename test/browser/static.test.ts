@@ -1,0 +1,109 @@
+// HTTP-level checks of what the browser tests load: /widget.js, the demo page and its assets.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { createHttpServer } from '../../src/gateway/http.ts';
+import { registerStaticRoutes } from '../../src/gateway/static.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+
+let app: FastifyInstance;
+const HOST = 'chat.example.com';
+
+before(async () => {
+  app = await createHttpServer({ logger: createLogger('silent'), readiness: [], isShuttingDown: () => false });
+  await registerStaticRoutes(app, { allowedOrigins: ['https://shop.example.com'] });
+  await app.ready();
+});
+after(() => app.close());
+
+const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers: { host: HOST, ...headers } });
+
+test('/widget.js is JavaScript with the Socket.IO client bundled in one scope', async () => {
+  const response = await get('/widget.js');
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal(response.headers['x-content-type-options'], 'nosniff');
+  const body = response.body;
+  assert.match(body, /^\/\*! frontdesk chat widget/);
+  assert.match(body, /Socket\.IO v4/);
+  assert.doesNotMatch(body, /sourceMappingURL/, 'no dangling source map reference');
+  assert.ok(body.trimEnd().endsWith('})();'), 'one function scope around everything');
+  // It must parse as a classic script.
+  assert.doesNotThrow(() => new Function(body));
+});
+
+test('/widget.js is loadable by other sites and cached with an ETag', async () => {
+  const response = await get('/widget.js');
+  assert.equal(response.headers['cross-origin-resource-policy'], 'cross-origin', "helmet's same-origin CORP would block other sites' <script>");
+  assert.match(String(response.headers['cache-control']), /max-age=\d+/);
+  const etag = String(response.headers.etag);
+  assert.match(etag, /^"[\w-]+"$/);
+
+  const revalidated = await get('/widget.js', { 'if-none-match': etag });
+  assert.equal(revalidated.statusCode, 304);
+  assert.equal(revalidated.body, '');
+  assert.equal(revalidated.headers.etag, etag);
+  assert.equal((await get('/widget.js', { 'if-none-match': `"other", W/${etag}` })).statusCode, 304);
+  assert.equal((await get('/widget.js', { 'if-none-match': '"stale"' })).statusCode, 200);
+});
+
+test('/widget.js is served compressed when the client accepts it, with distinct ETags', async () => {
+  const plain = await get('/widget.js');
+  const gzip = await get('/widget.js', { 'accept-encoding': 'gzip, deflate' });
+  const brotli = await get('/widget.js', { 'accept-encoding': 'gzip, deflate, br' });
+  assert.equal(gzip.headers['content-encoding'], 'gzip');
+  assert.equal(brotli.headers['content-encoding'], 'br');
+  assert.equal(gunzipSync(gzip.rawPayload).toString(), plain.body);
+  assert.equal(brotliDecompressSync(brotli.rawPayload).toString(), plain.body);
+  assert.ok(brotli.rawPayload.length < 40_000, `widget is small compressed (${brotli.rawPayload.length} bytes)`);
+  assert.notEqual(gzip.headers.etag, plain.headers.etag);
+  assert.notEqual(brotli.headers.etag, gzip.headers.etag);
+  assert.match(String(brotli.headers.vary), /Accept-Encoding/);
+  assert.equal((await get('/widget.js', { 'accept-encoding': 'br;q=0, gzip' })).headers['content-encoding'], 'gzip');
+});
+
+test('CORS on /widget.js follows the allowed origins', async () => {
+  const allowed = await get('/widget.js', { origin: 'https://shop.example.com' });
+  assert.equal(allowed.headers['access-control-allow-origin'], 'https://shop.example.com');
+  assert.match(String(allowed.headers.vary), /Origin/);
+
+  const own = await get('/widget.js', { origin: `https://${HOST}` });
+  assert.equal(own.headers['access-control-allow-origin'], `https://${HOST}`);
+
+  const other = await get('/widget.js', { origin: 'https://evil.example' });
+  assert.equal(other.statusCode, 200, 'the script itself is public');
+  assert.equal(other.headers['access-control-allow-origin'], undefined);
+  assert.equal(other.headers['access-control-allow-credentials'], undefined);
+});
+
+test('the demo shop page is served at / and embeds the widget with one script tag', async () => {
+  const response = await get('/');
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(response.headers['cache-control'], 'no-cache');
+  assert.ok(response.headers.etag);
+  assert.match(String(response.headers['content-security-policy']), /default-src 'self'/);
+  assert.match(response.body, /Northwind Goods/);
+  assert.match(response.body, /<script src="\/widget\.js"[^>]*async><\/script>/);
+  assert.doesNotMatch(response.body, /<script>/, 'no inline scripts under the CSP');
+});
+
+test('demo assets have their content types; nothing else is reachable', async () => {
+  const css = await get('/demo/demo.css');
+  assert.equal(css.statusCode, 200);
+  assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+  const svg = await get('/demo/logo.svg');
+  assert.equal(svg.headers['content-type'], 'image/svg+xml');
+  assert.match(String(svg.headers['cache-control']), /public/);
+  for (const url of ['/demo/../package.json', '/demo/%2e%2e/package.json', '/public/widget.js', '/demo/index.html/x', '/demo/missing.css']) {
+    assert.equal((await get(url)).statusCode, 404, url);
+  }
+});
+
+test('HEAD requests answer the same headers without a body', async () => {
+  const response = await app.inject({ method: 'HEAD', url: '/widget.js', headers: { host: HOST } });
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal(response.body, '');
+});

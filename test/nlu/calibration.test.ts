@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MicroBatcher } from '../../src/nlu/batcher.ts';
+import { chooseThreshold, fitTemperature } from '../../src/training/calibration.ts';
+
+describe('calibration', () => {
+  it('fits a temperature above 1 for overconfident logits', () => {
+    // Always 10 logits apart, but right only 3 times in 4: the softmax must be softened.
+    const logits = Array.from({ length: 40 }, () => Float32Array.of(10, 0));
+    const labels = logits.map((_, index) => (index % 4 === 0 ? 1 : 0));
+    const temperature = fitTemperature(logits, labels);
+    const confidence = 1 / (1 + Math.exp(-10 / temperature));
+    assert.ok(Math.abs(confidence - 0.75) < 0.01, `calibrated confidence ${confidence}`);
+  });
+
+  it('falls back where answers are right less often than wrong', () => {
+    const candidates = [
+      ...[0.95, 0.9, 0.85, 0.8].map((confidence) => ({ confidence, correct: true })),
+      { confidence: 0.6, correct: true },
+      { confidence: 0.55, correct: false },
+      { confidence: 0.4, correct: false },
+      { confidence: 0.35, correct: false },
+      { confidence: 0.3, correct: true },
+    ];
+    assert.equal(chooseThreshold(candidates), 0.6);
+    assert.equal(chooseThreshold([{ confidence: 0.9, correct: false }]), 1, 'never right: always fall back');
+  });
+});
+
+describe('micro-batcher', () => {
+  it('runs a lone request at once and coalesces the ones that arrive meanwhile', async () => {
+    const batches: number[][] = [];
+    const batcher = new MicroBatcher<number, number>(async (inputs) => {
+      batches.push(inputs);
+      await new Promise((resolve) => setImmediate(resolve));
+      return inputs.map((input) => input * 2);
+    }, 3);
+    assert.equal(await batcher.submit(1), 2);
+    assert.deepEqual(batches, [[1]]);
+    const results = await Promise.all([2, 3, 4, 5, 6].map((input) => batcher.submit(input)));
+    assert.deepEqual(results, [4, 6, 8, 10, 12]);
+    assert.deepEqual(batches.slice(1), [[2, 3, 4], [5, 6]], 'full batches of at most 3');
+  });
+});
