@@ -17,7 +17,7 @@ import { KnowledgeStore } from './store/knowledge-store.ts';
 import { createHttpServer } from './gateway/http.ts';
 import { attachChatNamespace } from './gateway/chat-namespace.ts';
 import { VisitorTokens } from './gateway/visitor-token.ts';
-import { originAllowed } from './gateway/origins.ts';
+import { corsOrigin, originAllowed } from './gateway/origins.ts';
 import { attachAgentWorkspace } from './gateway/agent-api.ts';
 import { registerStaticRoutes } from './gateway/static.ts';
 
@@ -77,7 +77,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Large enough that an oversized message gets a TEXT_TOO_LONG answer instead of a dropped connection.
       maxHttpBufferSize: 16 * 1024 * 1024,
       allowRequest: (request, callback) => callback(null, originAllowed(request, config.allowedOrigins)),
-      cors: { origin: (origin, callback) => callback(null, origin === undefined || (config.allowedOrigins ?? []).includes(origin)) },
+      cors: { origin: corsOrigin(config.allowedOrigins) },
     });
     const agents = await attachAgentWorkspace({
       app: http,
