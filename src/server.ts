@@ -11,6 +11,7 @@ import { loadCatalogue } from './catalogue/index.ts';
 import { ModelRegistry } from './training/registry.ts';
 import { ActiveModel } from './training/active-model.ts';
 import { ensureActiveModel } from './training/bootstrap.ts';
+import { currentTrainingSet } from './training/training-set.ts';
 import { DialogueService } from './dialogue/service.ts';
 import { KnowledgeFallback } from './dialogue/knowledge-fallback.ts';
 import { KnowledgeStore } from './store/knowledge-store.ts';
@@ -43,7 +44,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const catalogue = await loadCatalogue(config.intentsDir);
     const registry = new ModelRegistry(db);
-    await ensureActiveModel({ examples: () => catalogue.trainingExamples(), registry, dataDir: config.dataDir, logger });
+    await ensureActiveModel({ examples: () => currentTrainingSet(db, catalogue), registry, dataDir: config.dataDir, logger });
     const model = new ActiveModel(registry, logger);
     activeModel = model;
     const fallback = new KnowledgeFallback({

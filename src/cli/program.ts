@@ -3,6 +3,8 @@ import { registerServeCommand } from './commands/serve.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerAgentsCommand } from './commands/agents.ts';
+import { registerTrainCommand } from './commands/train.ts';
+import { registerEvalCommand } from './commands/eval.ts';
 
 export function buildProgram(): Command {
   const program = new Command('frontdesk')
@@ -13,5 +15,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerModelsCommand(program);
   registerAgentsCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
   return program;
 }

@@ -87,7 +87,8 @@ export const DEFAULT_LOW_CONFIDENCE = 0.5;
 const MAX_PAGE = 200;
 const HIT_START = '\u0002';
 const HIT_END = '\u0003';
-const HEADLINE_OPTIONS = `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "`;
+// One cover around the first hit: a short chat message shows whole, a long one from its hit on.
+const HEADLINE_OPTIONS = `StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=30, MinWords=12`;
 // Scripts written without spaces between words: the `simple` text-search parser sees a whole
 // sentence as one word there, so a search in them is a substring match instead.
 const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
-import { trainModel } from '../nlu/index.ts';
+import { trainModel, type TrainProgress } from './train.ts';
 import type { LabelledExample } from '../nlu/types.ts';
 import type { ModelRegistry, ModelVersion } from './registry.ts';
 
@@ -11,11 +11,12 @@ export async function trainAndRegister(options: {
   dataDir: string;
   logger: Logger;
   seed?: number;
+  onProgress?: (progress: TrainProgress) => void;
 }): Promise<ModelVersion> {
   const name = `builtin-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}`;
   const outDir = join(options.dataDir, 'models', name);
   options.logger.info({ model: name, examples: options.examples.length }, 'training intent model');
-  const result = await trainModel(options.examples, { outDir, seed: options.seed ?? 1 });
+  const result = await trainModel(options.examples, { outDir, seed: options.seed ?? 1, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   return options.registry.register({
     name,
     encoder: 'builtin',
@@ -30,12 +31,12 @@ export async function trainAndRegister(options: {
  * from the first message, with no download.
  */
 export async function ensureActiveModel(options: {
-  examples: () => LabelledExample[];
+  examples: () => Promise<LabelledExample[]>;
   registry: ModelRegistry;
   dataDir: string;
   logger: Logger;
 }): Promise<void> {
   if (await options.registry.active()) return;
-  const version = await trainAndRegister({ examples: options.examples(), registry: options.registry, dataDir: options.dataDir, logger: options.logger });
+  const version = await trainAndRegister({ examples: await options.examples(), registry: options.registry, dataDir: options.dataDir, logger: options.logger });
   await options.registry.promote(version.id);
 }

@@ -29,6 +29,8 @@ export interface ReliabilityBin {
 }
 
 export interface Evaluation extends ModelMetrics {
+  /** In-scope messages whose top intent is right, threshold ignored: the number to compare with classifiers that have no fallback. */
+  top1_accuracy: number;
   perIntent: IntentScore[];
   /** Expected → answered counts, the fallback written as `oos`. */
   confusion: Map<string, Map<string, number>>;
@@ -91,6 +93,7 @@ export function scoreExamples(rows: readonly ScoredExample[]): Evaluation {
     n: rows.length,
     accuracy: ratio(right, rows.length),
     in_scope_accuracy: ratio(inScope.filter((row) => row.predicted === row.expected).length, inScope.length),
+    top1_accuracy: ratio(inScope.filter((row) => row.topIntent === row.expected).length, inScope.length),
     oos_recall: outOfScope.length === 0 ? null : ratio(outOfScope.filter((row) => row.predicted === null).length, outOfScope.length),
     macro_f1: ratio(perIntent.reduce((sum, score) => sum + score.f1, 0), perIntent.length),
     ece: expectedCalibrationError(reliability),

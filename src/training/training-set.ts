@@ -1,4 +1,12 @@
 import type { LabelledExample } from '../nlu/types.ts';
+import type { Catalogue } from '../catalogue/index.ts';
+import type { PrismaClient } from '../store/prisma.ts';
+import { labelledMessages } from '../store/training-store.ts';
+
+/** What the next model learns from: the catalogue plus every labelled message in Postgres. */
+export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalogue): Promise<LabelledExample[]> {
+  return assembleTrainingSet(catalogue.trainingExamples(), await labelledMessages(prisma));
+}
 
 /**
  * The training set: catalogue examples, then labelled messages in label order. The same text

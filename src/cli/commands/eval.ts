@@ -14,12 +14,13 @@ interface EvalCommandOptions {
 
 /** The one-line summary `frontdesk eval` prints. */
 export function evalSummary(result: ModelEvaluation): Record<string, number | null> {
-  const { n, accuracy, in_scope_accuracy, oos_recall, macro_f1, ece } = result.evaluation;
+  const { n, accuracy, in_scope_accuracy, top1_accuracy, oos_recall, macro_f1, ece } = result.evaluation;
   const round = (value: number) => Number(value.toFixed(4));
   return {
     n,
     accuracy: round(accuracy),
     in_scope_accuracy: round(in_scope_accuracy),
+    top1_accuracy: round(top1_accuracy),
     oos_recall: oos_recall === null ? null : round(oos_recall),
     macro_f1: round(macro_f1),
     ece: round(ece),

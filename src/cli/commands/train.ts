@@ -2,6 +2,11 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { readDatasets } from '../../training/datasets.ts';
 import { trainModel, type TrainProgress } from '../../training/train.ts';
+import { loadCatalogue } from '../../catalogue/index.ts';
+import { trainAndRegister } from '../../training/bootstrap.ts';
+import { ModelRegistry } from '../../training/registry.ts';
+import { currentTrainingSet } from '../../training/training-set.ts';
+import { withDatabase } from '../context.ts';
 
 interface TrainCommandOptions {
   data: string[];
@@ -47,13 +52,14 @@ function progressReporter(): { onProgress: (progress: TrainProgress) => void; st
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
-    .description('Train the built-in intent model from labelled files (CSV text,intent / JSONL / seq.in+label folder / JSON array)')
+    .description('Train the built-in intent model: from labelled files (CSV text,intent / JSONL / seq.in+label folder / JSON array) into --out, or without --data from the intent catalogue plus the labelled messages in Postgres, registered as a candidate version')
     .option('--data <file>', 'training data; repeat for several files', (file: string, files: string[]) => [...files, file], [])
     .option('--val <file>', 'validation data (default: a stratified 10% of --data)')
     .option('--out <dir>', 'artifact folder to write (model.onnx, idf.bin, meta.json)')
     .option('--seed <n>', 'random seed (training is deterministic given the seed)', '1')
     .action(async (options: TrainCommandOptions) => {
-      if (options.data.length === 0 || !options.out) throw new Error('train from files needs --data FILE and --out DIR');
+      if (options.data.length === 0) return trainFromDatabase(Number(options.seed));
+      if (!options.out) throw new Error('train from files needs --out DIR');
       const train = await readDatasets(options.data);
       const val = options.val ? await readDatasets([options.val]) : undefined;
       const reporter = progressReporter();
@@ -68,4 +74,20 @@ export function registerTrainCommand(program: Command): void {
         reporter.stop();
       }
     });
+}
+
+/** `frontdesk train` without files: catalogue + labelled messages → a registered candidate version. */
+async function trainFromDatabase(seed: number): Promise<void> {
+  await withDatabase(async ({ config, prisma, logger }) => {
+    const catalogue = await loadCatalogue(config.intentsDir);
+    const examples = await currentTrainingSet(prisma, catalogue);
+    const reporter = progressReporter();
+    try {
+      const version = await trainAndRegister({ examples, registry: new ModelRegistry(prisma), dataDir: config.dataDir, logger, seed, onProgress: reporter.onProgress });
+      reporter.stop();
+      process.stdout.write(`${JSON.stringify({ name: version.name, status: version.status, examples: examples.length, artifactPath: version.artifactPath, metrics: version.metrics })}\n`);
+    } finally {
+      reporter.stop();
+    }
+  });
 }

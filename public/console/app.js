@@ -1,0 +1,504 @@
+// frontdesk agent console: plain JavaScript, no framework, no build step.
+// REST (/api/agent) for sign-in and transcript review; the /agent Socket.IO namespace for the live
+// queue, live messages and actions. Every visitor text is put into the page as text, never as HTML.
+(() => {
+  'use strict';
+
+  const TOKEN_KEY = 'frontdesk.agentToken';
+  const LOW_CONFIDENCE = 0.5;
+  const ACTION_LABELS = {
+    take_over: ['Take over', 'primary'],
+    release: ['Release to queue', ''],
+    hand_back: ['Hand back to bot', ''],
+    resolve: ['Resolve', ''],
+  };
+  const STATUS_LABELS = { bot: 'Bot', waiting_for_agent: 'Waiting', agent: 'With agent', resolved: 'Resolved' };
+
+  const state = {
+    token: sessionStorage.getItem(TOKEN_KEY),
+    agent: null,
+    socket: null,
+    queue: { waiting: [], active: [] },
+    tab: 'queue',
+    selected: null,
+    transcript: null,
+    intents: [],
+    review: { items: [], cursor: null, loaded: false, query: '' },
+    unread: new Set(),
+    editing: null,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  /** Creates an element; strings become text nodes (never HTML). */
+  function h(tag, props, ...children) {
+    const element = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') element.className = value;
+      else if (key === 'dataset') Object.assign(element.dataset, value);
+      else if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+      else if (value === true) element.setAttribute(key, '');
+      else element.setAttribute(key, String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === undefined || child === null || child === false) continue;
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return element;
+  }
+
+  function randomId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Server access
+
+  async function api(path, options = {}) {
+    const headers = {};
+    if (state.token) headers.authorization = `Bearer ${state.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`/api/agent${path}`, {
+      method: options.method || (options.body === undefined ? 'GET' : 'POST'),
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const data = await response.json().catch(() => ({ ok: false, error: { code: 'INTERNAL', message: response.statusText } }));
+    if (response.status === 401 && path !== '/login') signedOut('Your session ended; sign in again.');
+    if (!data.ok) throw Object.assign(new Error(data.error.message), { code: data.error.code });
+    return data;
+  }
+
+  async function emit(event, payload) {
+    if (!state.socket) throw new Error('Not connected');
+    const response = await state.socket.timeout(10000).emitWithAck(event, payload);
+    if (!response.ok) throw Object.assign(new Error(response.error.message), { code: response.error.code });
+    return response;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sign-in
+
+  function showLogin(message) {
+    $('app').hidden = true;
+    $('login').hidden = false;
+    $('login-error').hidden = !message;
+    $('login-error').textContent = message || '';
+    $('login-email').focus();
+  }
+
+  function signedOut(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    if (state.socket) {
+      state.socket.removeAllListeners();
+      state.socket.close();
+      state.socket = null;
+    }
+    state.selected = null;
+    showLogin(message);
+  }
+
+  $('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('login-submit').disabled = true;
+    $('login-error').hidden = true;
+    try {
+      const result = await api('/login', { body: { email: $('login-email').value, password: $('login-password').value } });
+      state.token = result.token;
+      sessionStorage.setItem(TOKEN_KEY, result.token);
+      $('login-password').value = '';
+      start(result.agent);
+    } catch (error) {
+      $('login-error').textContent = error.code === 'RATE_LIMITED' ? error.message : 'Wrong email or password.';
+      $('login-error').hidden = false;
+    } finally {
+      $('login-submit').disabled = false;
+    }
+  });
+
+  $('logout').addEventListener('click', async () => {
+    try {
+      await api('/logout', { body: {} });
+    } catch {
+      // Signed out locally either way.
+    }
+    signedOut();
+  });
+
+  function start(agent) {
+    state.agent = agent;
+    $('login').hidden = true;
+    $('app').hidden = false;
+    $('me').replaceChildren(agent.name, h('span', { class: 'role' }, agent.role === 'admin' ? 'admin' : 'agent'));
+    connect();
+    api('/intents').then((result) => { state.intents = result.intents; }, () => {});
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Live updates
+
+  function connect() {
+    const socket = io('/agent', { auth: { token: state.token } });
+    state.socket = socket;
+    socket.on('connect', () => {
+      setConnection(true);
+      // Rooms do not survive a reconnection: follow the open conversation again.
+      if (state.selected) openConversation(state.selected, { quiet: true });
+    });
+    socket.on('disconnect', () => setConnection(false));
+    socket.on('connect_error', (error) => {
+      setConnection(false);
+      if (error.message === 'UNAUTHORIZED') signedOut('Your session ended; sign in again.');
+    });
+    socket.on('session_expired', () => signedOut('Your session expired; sign in again.'));
+    socket.on('queue', (queue) => {
+      state.queue = queue;
+      renderQueue();
+    });
+    socket.on('conversation', (summary) => {
+      if (summary.id !== state.selected && summary.last && summary.last.role === 'visitor' && summary.status !== 'bot') state.unread.add(summary.id);
+      const index = state.review.items.findIndex((item) => item.id === summary.id);
+      if (index >= 0) {
+        state.review.items[index] = { ...summary, match: state.review.items[index].match };
+        renderReview();
+      }
+      if (summary.id === state.selected) refreshSelected();
+    });
+    socket.on('message', (message) => {
+      if (!state.transcript || message.conversationId !== state.transcript.id) return;
+      addMessage(message);
+    });
+  }
+
+  function setConnection(live) {
+    $('connection').textContent = live ? 'live' : 'reconnecting…';
+    $('connection').classList.toggle('live', live);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sidebar
+
+  document.querySelectorAll('.tab').forEach((tab) => tab.addEventListener('click', () => selectTab(tab.dataset.tab)));
+
+  function selectTab(name) {
+    state.tab = name;
+    document.querySelectorAll('.tab').forEach((tab) => tab.classList.toggle('active', tab.dataset.tab === name));
+    for (const panel of ['queue', 'active', 'review']) $(`panel-${panel}`).hidden = panel !== name;
+    if (name === 'review' && !state.review.loaded) search();
+  }
+
+  function shortId(id) {
+    return `#${id.slice(0, 8)}`;
+  }
+
+  function waitText(since) {
+    const seconds = Math.max(0, Math.floor((Date.now() - new Date(since).getTime()) / 1000));
+    if (seconds < 60) return `${seconds}s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
+    return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+  }
+
+  function relativeTime(iso) {
+    const date = new Date(iso);
+    const today = new Date();
+    const sameDay = date.toDateString() === today.toDateString();
+    return sameDay ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
+  }
+
+  function flags(summary) {
+    const list = [];
+    if (summary.flags.lowConfidence) list.push(h('span', { class: 'flag warn' }, 'low confidence'));
+    if (summary.flags.fallback) list.push(h('span', { class: 'flag warn' }, 'fallback'));
+    if (summary.flags.negativeFeedback) list.push(h('span', { class: 'flag bad' }, 'negative feedback'));
+    if (summary.flags.handedOver && summary.status !== 'waiting_for_agent') list.push(h('span', { class: 'flag' }, 'handed over'));
+    if (summary.csat !== null && summary.csat !== undefined) list.push(h('span', { class: summary.csat <= 2 ? 'flag bad' : 'flag' }, `CSAT ${summary.csat}/5`));
+    return list;
+  }
+
+  function conversationItem(summary, options = {}) {
+    const classes = ['conversation-item'];
+    if (summary.id === state.selected) classes.push('selected');
+    if (state.unread.has(summary.id)) classes.push('unread');
+    const right = options.waiting && summary.waitingSince
+      ? h('span', { class: 'wait', dataset: { since: summary.waitingSince } }, `waiting ${waitText(summary.waitingSince)}`)
+      : h('span', { class: 'muted small' }, relativeTime(summary.updatedAt));
+    const preview = summary.last ? `${summary.last.role === 'visitor' ? '' : `${summary.last.role === 'agent' ? 'Agent' : 'Bot'}: `}${summary.last.text}` : 'No messages yet';
+    return h(
+      'li',
+      { class: classes.join(' '), dataset: { id: summary.id }, tabindex: '0', onclick: () => openConversation(summary.id), onkeydown: (event) => { if (event.key === 'Enter') openConversation(summary.id); } },
+      h('div', { class: 'item-top' },
+        h('span', { class: 'item-title' }, shortId(summary.id), ' ', h('span', { class: `status ${summary.status}` }, STATUS_LABELS[summary.status])),
+        right),
+      summary.match ? snippet(summary.match.segments) : h('div', { class: 'preview' }, preview),
+      h('div', { class: 'item-flags' },
+        summary.assignee ? h('span', { class: 'flag' }, `with ${summary.assignee.id === state.agent.id ? 'you' : summary.assignee.name}`) : null,
+        h('span', { class: 'flag' }, `${summary.messageCount} msg`),
+        flags(summary)),
+    );
+  }
+
+  function snippet(segments) {
+    return h('div', { class: 'snippet' }, segments.map((segment) => (segment.hit ? h('mark', {}, segment.text) : segment.text)));
+  }
+
+  function renderQueue() {
+    const { waiting, active } = state.queue;
+    $('count-waiting').textContent = String(waiting.length);
+    $('count-waiting').classList.toggle('hot', waiting.length > 0);
+    $('count-active').textContent = String(active.length);
+    $('list-waiting').replaceChildren(...waiting.map((summary) => conversationItem(summary, { waiting: true })));
+    $('list-active').replaceChildren(...active.map((summary) => conversationItem(summary)));
+    $('empty-waiting').hidden = waiting.length > 0;
+    $('empty-active').hidden = active.length > 0;
+  }
+
+  function renderReview() {
+    $('list-review').replaceChildren(...state.review.items.map((summary) => conversationItem(summary)));
+    $('empty-review').hidden = !state.review.loaded || state.review.items.length > 0;
+    $('more-review').hidden = !state.review.cursor;
+  }
+
+  function reviewQuery() {
+    const params = new URLSearchParams();
+    const q = $('search-q').value.trim();
+    if (q) params.set('q', q);
+    if ($('filter-status').value) params.set('status', $('filter-status').value);
+    if ($('filter-from').value) params.set('from', $('filter-from').value);
+    if ($('filter-to').value) params.set('to', $('filter-to').value);
+    if ($('filter-low').checked) params.set('lowConfidence', 'true');
+    if ($('filter-fallback').checked) params.set('fallback', 'true');
+    if ($('filter-negative').checked) params.set('negativeFeedback', 'true');
+    if ($('filter-handed').checked) params.set('handedOver', 'true');
+    params.set('limit', '50');
+    return params;
+  }
+
+  async function search(more = false) {
+    const params = more ? new URLSearchParams(state.review.query) : reviewQuery();
+    if (more && state.review.cursor) params.set('cursor', state.review.cursor);
+    try {
+      const page = await api(`/conversations?${params}`);
+      if (!more) state.review.query = reviewQuery().toString();
+      state.review.items = more ? state.review.items.concat(page.conversations) : page.conversations;
+      state.review.cursor = page.nextCursor;
+      state.review.loaded = true;
+      renderReview();
+    } catch (error) {
+      $('empty-review').hidden = false;
+      $('empty-review').textContent = error.message;
+    }
+  }
+
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    search();
+  });
+  for (const id of ['filter-status', 'filter-from', 'filter-to', 'filter-low', 'filter-fallback', 'filter-negative', 'filter-handed']) {
+    $(id).addEventListener('change', () => search());
+  }
+  $('more-review').addEventListener('click', () => search(true));
+
+  setInterval(() => {
+    document.querySelectorAll('.wait[data-since]').forEach((element) => {
+      element.textContent = `waiting ${waitText(element.dataset.since)}`;
+    });
+  }, 1000);
+
+  // ---------------------------------------------------------------------------------------------
+  // One conversation
+
+  async function openConversation(id, options = {}) {
+    const previous = state.selected;
+    state.selected = id;
+    state.unread.delete(id);
+    if (previous && previous !== id && state.socket) state.socket.emit('unwatch', { conversationId: previous }, () => {});
+    try {
+      const { conversation } = await emit('transcript', { conversationId: id });
+      if (state.selected !== id) return;
+      state.transcript = conversation;
+      if (!options.quiet) $('action-error').hidden = true;
+      renderDetail();
+      if (!options.quiet) $('composer-text').focus();
+    } catch (error) {
+      showActionError(error.message);
+    }
+    renderQueue();
+    renderReview();
+  }
+
+  async function refreshSelected() {
+    if (!state.selected) return;
+    try {
+      const { conversation } = await emit('transcript', { conversationId: state.selected });
+      if (conversation.id !== state.selected) return;
+      state.transcript = conversation;
+      renderDetail({ keepScroll: true });
+    } catch {
+      // The next update will try again.
+    }
+  }
+
+  function showActionError(message) {
+    $('action-error').textContent = message;
+    $('action-error').hidden = false;
+  }
+
+  function renderDetail(options = {}) {
+    const conversation = state.transcript;
+    $('placeholder').hidden = true;
+    $('detail').hidden = false;
+    $('detail-title').textContent = `Conversation ${shortId(conversation.id)}`;
+    $('detail-status').className = `status ${conversation.status}`;
+    $('detail-status').textContent = STATUS_LABELS[conversation.status];
+    const meta = [`started ${new Date(conversation.createdAt).toLocaleString()}`];
+    if (conversation.assignee) meta.push(`with ${conversation.assignee.id === state.agent.id ? 'you' : conversation.assignee.name}`);
+    if (conversation.status === 'waiting_for_agent' && conversation.waitingSince) meta.push(`waiting since ${new Date(conversation.waitingSince).toLocaleTimeString()}`);
+    if (conversation.resolvedAt) meta.push(`resolved ${new Date(conversation.resolvedAt).toLocaleString()}`);
+    if (conversation.csat !== null) meta.push(`CSAT ${conversation.csat}/5`);
+    $('detail-meta').textContent = meta.join(' · ');
+
+    $('actions').replaceChildren(
+      ...conversation.actions
+        .filter((action) => ACTION_LABELS[action])
+        .map((action) => h('button', { type: 'button', class: ACTION_LABELS[action][1], dataset: { action }, onclick: () => act(action) }, ACTION_LABELS[action][0])),
+    );
+
+    const canReply = conversation.actions.includes('reply');
+    $('composer-text').disabled = !canReply;
+    $('composer-send').disabled = !canReply;
+    $('composer-text').placeholder = canReply ? 'Write to the visitor… (Enter sends, Shift+Enter for a new line)' : conversation.status === 'resolved' ? 'This conversation is resolved' : 'Take the conversation over to reply';
+    renderMessages(options.keepScroll);
+  }
+
+  function renderMessages(keepScroll) {
+    const list = $('messages');
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const replies = new Map();
+    for (const message of state.transcript.messages) if (message.role === 'bot' && message.replyTo) replies.set(message.replyTo, message);
+    list.replaceChildren(...state.transcript.messages.map((message) => messageItem(message, replies.get(message.messageId))));
+    if (!keepScroll || atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  function percent(value) {
+    return `${Math.round(value * 100)}%`;
+  }
+
+  function messageItem(message, botReply) {
+    const meta = [];
+    const time = h('span', {}, new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+    if (message.role === 'visitor') {
+      meta.push(time);
+      if (botReply && botReply.intent) meta.push(h('span', { class: 'tag' }, `bot read: ${botReply.intent}`));
+      if (message.label) meta.push(h('span', { class: 'tag label', title: message.label.agent ? `corrected by ${message.label.agent.name}` : message.label.origin }, `✓ ${message.label.intent === 'oos' ? 'out of scope' : message.label.intent}`));
+      meta.push(correction(message, botReply));
+    } else if (message.role === 'bot') {
+      meta.push(h('span', { class: `tag source-${message.source}` }, message.source));
+      if (message.intent) meta.push(h('span', { class: 'tag' }, message.intent));
+      if (typeof message.confidence === 'number') meta.push(h('span', { class: message.confidence < LOW_CONFIDENCE && message.source !== 'retrieval' ? 'tag low' : 'tag', title: message.source === 'retrieval' ? 'retrieval score' : 'confidence' }, percent(message.confidence)));
+      if (message.modelVersion) meta.push(h('span', { class: 'tag', title: 'model version' }, message.modelVersion.name || message.modelVersion.id.slice(0, 8)));
+      if (message.details && message.details.retrieval) meta.push(h('span', { class: 'tag', title: 'retrieved from' }, message.details.retrieval.title || message.details.retrieval.source));
+      if (message.details && message.details.suggestions) meta.push(h('span', { class: 'tag', title: 'suggested to the visitor' }, `offered: ${message.details.suggestions.map((s) => s.label).join(' · ')}`));
+      if (message.feedback) meta.push(thumb(message.feedback.rating));
+      meta.push(time);
+    } else {
+      meta.push(h('span', { class: 'tag source-agent' }, message.agent && message.agent.name ? message.agent.name : 'agent'));
+      if (message.feedback) meta.push(thumb(message.feedback.rating));
+      meta.push(time);
+    }
+    return h('li', { class: `message ${message.role}`, dataset: { id: message.messageId } },
+      h('div', { class: 'bubble' }, message.text),
+      h('div', { class: 'meta' }, meta));
+  }
+
+  function thumb(rating) {
+    return h('span', { class: `tag thumb-${rating}`, title: 'visitor feedback' }, rating === 'up' ? '▲ helpful' : '▼ not helpful');
+  }
+
+  function correction(message, botReply) {
+    if (state.editing !== message.messageId) {
+      return h('button', { type: 'button', class: 'link', onclick: () => { state.editing = message.messageId; renderMessages(true); } }, message.label ? 'change' : 'correct intent');
+    }
+    const current = message.label ? message.label.intent : botReply && botReply.intent ? botReply.intent : '';
+    const select = h('select', { 'aria-label': 'True intent' },
+      h('option', { value: '' }, 'Choose the true intent…'),
+      state.intents.map((intent) => h('option', { value: intent.name, selected: intent.name === current }, intent.name === 'oos' ? 'Out of scope (oos)' : `${intent.label} (${intent.name})`)));
+    const save = async () => {
+      if (!select.value) return;
+      try {
+        const { label } = await emit('correct', { messageId: message.messageId, intent: select.value });
+        message.label = { intent: label.intent, origin: label.origin, at: label.at, agent: label.agent };
+        state.editing = null;
+        renderMessages(true);
+      } catch (error) {
+        showActionError(error.message);
+      }
+    };
+    return h('span', { class: 'correct' }, select,
+      h('button', { type: 'button', class: 'primary', onclick: save }, 'Save'),
+      h('button', { type: 'button', onclick: () => { state.editing = null; renderMessages(true); } }, 'Cancel'));
+  }
+
+  function addMessage(message) {
+    const messages = state.transcript.messages;
+    if (messages.some((existing) => existing.messageId === message.messageId)) return;
+    messages.push(message);
+    renderMessages(true);
+  }
+
+  async function act(action) {
+    const conversationId = state.selected;
+    $('action-error').hidden = true;
+    document.querySelectorAll('#actions button').forEach((button) => { button.disabled = true; });
+    try {
+      await emit(action, { conversationId });
+      if (state.selected === conversationId) await refreshSelected();
+      if (action === 'take_over') {
+        // It leaves the queue: follow it in the list of live conversations.
+        if (state.tab === 'queue') selectTab('active');
+        $('composer-text').focus();
+      }
+    } catch (error) {
+      showActionError(error.message);
+      await refreshSelected();
+    }
+  }
+
+  $('composer').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const textarea = $('composer-text');
+    const text = textarea.value.trim();
+    if (!text || !state.selected) return;
+    $('composer-send').disabled = true;
+    try {
+      const { message } = await emit('reply', { conversationId: state.selected, text, clientId: randomId() });
+      textarea.value = '';
+      if (state.transcript && state.transcript.id === message.conversationId) addMessage(message);
+    } catch (error) {
+      showActionError(error.message);
+    } finally {
+      $('composer-send').disabled = textarea.disabled;
+      textarea.focus();
+    }
+  });
+
+  $('composer-text').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $('composer').requestSubmit();
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Start: resume the tab's session when it is still valid.
+
+  if (state.token) {
+    api('/me').then((result) => start(result.agent), () => signedOut());
+  } else {
+    showLogin();
+  }
+})();
