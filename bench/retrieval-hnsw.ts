@@ -189,7 +189,7 @@ function round(value: number, digits: number): number {
   return Number(value.toFixed(digits));
 }
 
-function optionsFromCommandLine(): Partial<HnswBenchOptions> {
+export function optionsFromCommandLine(): Partial<HnswBenchOptions> {
   const { values } = parseArgs({
     options: {
       n: { type: 'string' },

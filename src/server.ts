@@ -10,6 +10,7 @@ import { sharedSecret } from './store/secrets.ts';
 import { loadCatalogue } from './catalogue/index.ts';
 import { ModelRegistry } from './training/registry.ts';
 import { ActiveModel } from './training/active-model.ts';
+import { Metrics } from './observability/metrics.ts';
 import { ensureActiveModel } from './training/bootstrap.ts';
 import { currentTrainingSet } from './training/training-set.ts';
 import { DialogueService } from './dialogue/service.ts';
@@ -45,7 +46,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const catalogue = await loadCatalogue(config.intentsDir);
     const registry = new ModelRegistry(db);
     await ensureActiveModel({ examples: () => currentTrainingSet(db, catalogue), registry, dataDir: config.dataDir, logger });
-    const model = new ActiveModel(registry, logger);
+    const metrics = new Metrics();
+    const model = new ActiveModel(registry, logger, {
+      onRun: (run) => {
+        metrics.inferenceBatchSize.observe(run.batchSize);
+        metrics.inferenceDuration.observe(run.durationMs / 1000);
+      },
+    });
+    model.onSwitch((version, loaded) => metrics.setModel(version.name, loaded.executionProvider));
     activeModel = model;
     const fallback = new KnowledgeFallback({
       knowledge: new KnowledgeStore(db),
@@ -61,12 +69,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // After a promotion, replies keep flowing (without retrieval) while the index is re-embedded.
     model.onSwitch(() => void fallback.refresh().catch((error: unknown) => logger.error({ err: error }, 'rebuilding the knowledge index failed')));
 
-    const dialogue = new DialogueService({ store, catalogue: () => catalogue, classifier: () => model, retrieval: () => fallback, logger });
+    const dialogue = new DialogueService({
+      store,
+      catalogue: () => catalogue,
+      classifier: () => model,
+      retrieval: () => fallback,
+      logger,
+      onReplied: (source, seconds) => {
+        metrics.replies.inc({ source });
+        metrics.replyLatency.observe({ source }, seconds);
+      },
+    });
 
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
     const http = await createHttpServer({
       logger,
+      metrics,
       isShuttingDown,
       readiness: [
         { name: 'database', check: async () => (await db.$queryRaw`SELECT 1`, true) },
@@ -98,6 +117,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       messagesPerSecond: config.messagesPerSecond,
       messageBurst: config.messageBurst,
       isShuttingDown,
+      metrics,
       onVisitorMessage: agents.onVisitorMessage,
     });
 

@@ -19,6 +19,8 @@ export interface DialogueDependencies {
   classifier: () => ActiveClassifier;
   retrieval?: () => RetrievalFallback | null;
   logger: Logger;
+  /** Observes every stored reply (metrics). */
+  onReplied?: (source: string, seconds: number) => void;
 }
 
 /**
@@ -88,6 +90,8 @@ export class DialogueService {
       details,
       nextState: decision.nextState,
     });
+    if (!stored) return null; // an agent took over meanwhile: the bot stays silent
+    this.deps.onReplied?.(reply.source, (performance.now() - started) / 1000);
     this.deps.logger.debug({ conversationId: message.conversationId, source: reply.source, intent: reply.intent }, 'bot replied');
     return stored;
   }

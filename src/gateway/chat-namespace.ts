@@ -1,6 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { ChatStore, Message } from '../store/chat-store.ts';
 import type { DialogueService } from '../dialogue/service.ts';
 import { ProtocolError, toErrorBody, isExpectedError, type ErrorCode } from './errors.ts';
@@ -16,6 +17,7 @@ export interface ChatNamespaceOptions {
   messagesPerSecond: number;
   messageBurst: number;
   isShuttingDown: () => boolean;
+  metrics?: Metrics;
   /** Called after the ack of every newly stored visitor message (the agent workspace listens). */
   onVisitorMessage?(message: Message): void;
 }
@@ -68,10 +70,12 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
     const { session, token } = socket.data as { session: VisitorSession; token: string };
     void socket.join(conversationRoom(session.conversationId));
     socket.emit('session', { visitorToken: token, conversationId: session.conversationId });
+    options.metrics?.connectedVisitors.inc();
+    socket.once('disconnect', () => options.metrics?.connectedVisitors.dec());
     void answerPending(session);
 
     socket.on('message', (payload: unknown, ack: unknown) =>
-      respond(socket, ack, async () => {
+      respond(socket, 'message', ack, async () => {
         refuseWhileShuttingDown();
         const input = parsePayload(messagePayload, payload);
         const text = checkText(input.text, options.maxMessageChars);
@@ -89,7 +93,7 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
 
     socket.on('history', (...args: unknown[]) =>
       // The payload is optional: `emit('history', ack)` is as valid as `emit('history', {}, ack)`.
-      respond(socket, args.at(-1), async () => {
+      respond(socket, 'history', args.at(-1), async () => {
         const input = parsePayload(historyPayload, args.length > 1 ? args[0] : undefined);
         ownConversation(session, input?.conversationId);
         const messages = await store.history(session.conversationId, input?.limit);
@@ -98,7 +102,7 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
     );
 
     socket.on('feedback', (payload: unknown, ack: unknown) =>
-      respond(socket, ack, async () => {
+      respond(socket, 'feedback', ack, async () => {
         const input = parsePayload(feedbackPayload, payload);
         const message = await store.message(input.messageId).catch((error: unknown) => {
           // A malformed id is simply not a message of this conversation.
@@ -114,7 +118,7 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
     );
 
     socket.on('csat', (payload: unknown, ack: unknown) =>
-      respond(socket, ack, async () => {
+      respond(socket, 'csat', ack, async () => {
         const input = parsePayload(csatPayload, payload);
         ownConversation(session, input.conversationId);
         await store.rateAndResolve(session.conversationId, input.score);
@@ -167,13 +171,16 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
     }
   }
 
-  async function respond(socket: Socket, ack: unknown, handler: () => Promise<unknown>): Promise<void> {
+  async function respond(socket: Socket, event: string, ack: unknown, handler: () => Promise<unknown>): Promise<void> {
     let response: unknown;
     try {
       response = await handler();
+      options.metrics?.requests.inc({ event, outcome: 'ok' });
     } catch (error) {
       if (!isExpectedError(error)) logger.error({ err: error, socket: socket.id }, 'chat request failed');
-      response = toErrorBody(error);
+      const body = toErrorBody(error);
+      options.metrics?.requests.inc({ event, outcome: body.error.code });
+      response = body;
     }
     if (typeof ack === 'function') (ack as Ack)(response);
     else socket.emit('protocol_error', errorBody('INVALID_PAYLOAD', 'Every request needs an acknowledgement callback.'));

@@ -1,7 +1,10 @@
 // The built-in intent network as ONE ONNX graph:
 //   ids int64 [batch, length], weights float [batch, length] (padding: weight 0)
 //   → probs float [batch, classes] (temperature-calibrated softmax)
-//   → embedding float [batch, hidden] (L2-normalized sentence vector for retrieval)
+//   → embedding float [batch, embedding + hidden] (unit sentence vector for retrieval: the normalized
+//     bag and hidden layer, concatenated with weights √w and √(1−w), w = sentenceBagWeight)
+// logits = deep path (bag → ReLU hidden → output layer) + wide path (sparse linear over the same
+// TF-IDF features), when the network has one.
 import type { NetworkWeights } from './network.ts';
 import { attribute, OnnxGraphBuilder } from './onnx-graph.ts';
 
@@ -34,15 +37,29 @@ export function buildIntentGraph(network: NetworkWeights, temperature: number): 
 
   const outputWeight = graph.constant('output_weight', [hidden, classes], network.outputWeight);
   const outputBias = graph.constant('output_bias', [classes], network.outputBias);
-  const logits = graph.node('Gemm', [hiddenActivation, outputWeight, outputBias]);
+  let logits = graph.node('Gemm', [hiddenActivation, outputWeight, outputBias]);
+  if (network.linear.length > 0) {
+    // The wide path shares the row lookup: a second table of per-class weights, one row per bucket.
+    const linearTable = new Float32Array((vocabulary + 1) * classes);
+    linearTable.set(network.linear);
+    const linearRows = graph.node('Gather', [graph.constant('linear_table', [vocabulary + 1, classes], linearTable), rows], { axis: attribute.int(0) });
+    const linearWeighted = graph.node('Mul', [linearRows, graph.node('Unsqueeze', [featureWeights, lastAxis])]);
+    logits = graph.node('Add', [logits, graph.node('ReduceSum', [linearWeighted, sequenceAxis], { keepdims: attribute.int(0) })]);
+  }
   const inverseTemperature = graph.constant('inverse_temperature', [1], Float32Array.of(1 / temperature));
   graph.node('Softmax', [graph.node('Mul', [logits, inverseTemperature])], { axis: attribute.int(-1) }, GRAPH_OUTPUTS.probs);
   graph.output(GRAPH_OUTPUTS.probs, 'float32', ['batch', classes]);
 
-  const squaredNorm = graph.node('ReduceSum', [graph.node('Mul', [hiddenActivation, hiddenActivation]), sequenceAxis], { keepdims: attribute.int(1) });
-  const norm = graph.node('Max', [graph.node('Sqrt', [squaredNorm]), graph.constant('norm_floor', [1], Float32Array.of(1e-12))]);
-  graph.node('Div', [hiddenActivation, norm], {}, GRAPH_OUTPUTS.embedding);
-  graph.output(GRAPH_OUTPUTS.embedding, 'float32', ['batch', hidden]);
+  const normFloor = graph.constant('norm_floor', [1], Float32Array.of(1e-12));
+  const unit = (value: string, scale: number, name: string) => {
+    const squaredNorm = graph.node('ReduceSum', [graph.node('Mul', [value, value]), sequenceAxis], { keepdims: attribute.int(1) });
+    const norm = graph.node('Max', [graph.node('Sqrt', [squaredNorm]), normFloor]);
+    return graph.node('Mul', [graph.node('Div', [value, norm]), graph.constant(name, [1], Float32Array.of(scale))]);
+  };
+  const bagWeight = network.sentenceBagWeight;
+  const parts = [unit(bag, Math.sqrt(bagWeight), 'bag_scale'), unit(hiddenActivation, Math.sqrt(1 - bagWeight), 'hidden_scale')];
+  graph.node('Concat', parts, { axis: attribute.int(1) }, GRAPH_OUTPUTS.embedding);
+  graph.output(GRAPH_OUTPUTS.embedding, 'float32', ['batch', width + hidden]);
 
   return graph.toBytes({ 'frontdesk.encoder': 'builtin' });
 }

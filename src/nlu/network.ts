@@ -14,6 +14,12 @@ export interface NetworkShape {
 
 export interface NetworkWeights {
   shape: NetworkShape;
+  /**
+   * Share of the sentence vector's cosine that comes from the embedding bag (the rest from the
+   * hidden layer): the sentence vector is [sqrt(w)·bag/|bag|, sqrt(1−w)·hidden/|hidden|], so the
+   * cosine of two sentence vectors is w·cos(bags) + (1−w)·cos(hiddens). Chosen on retrieval data.
+   */
+  sentenceBagWeight: number;
   /** Bucket id → embedding row, -1 where the bucket was never seen in training. */
   rowOfBucket: Int32Array;
   /** [vocabulary, embedding] */
@@ -24,6 +30,11 @@ export interface NetworkWeights {
   /** [hidden, classes] */
   outputWeight: Float32Array;
   outputBias: Float32Array;
+  /**
+   * [vocabulary, classes]: the wide path, a sparse linear model straight from the TF-IDF features
+   * to the logits (wide & deep); empty when the network has none.
+   */
+  linear: Float32Array;
 }
 
 /** Activations of one message; buffers are reused across calls. */
@@ -75,6 +86,45 @@ export function denseForward(weights: NetworkWeights, activations: Activations, 
   }
 }
 
+/** The wide path: logits += Σ_k featureWeight_k · linear[row_k]. Rows < 0 are skipped. */
+export function linearForward(weights: NetworkWeights, rows: ArrayLike<number>, featureWeights: ArrayLike<number>, logits: Float32Array): void {
+  if (weights.linear.length === 0) return;
+  const classes = weights.shape.classes;
+  const table = weights.linear;
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    if (row < 0) continue;
+    const weight = featureWeights[k]!;
+    const offset = row * classes;
+    for (let c = 0; c < classes; c++) logits[c]! += weight * table[offset + c]!;
+  }
+}
+
+/** Bag, hidden layer and logits (deep + wide) of one message; dropout only through `hiddenMask`. */
+export function forwardActivations(
+  weights: NetworkWeights,
+  rows: ArrayLike<number>,
+  featureWeights: ArrayLike<number>,
+  activations: Activations,
+  hiddenMask?: Float32Array,
+): void {
+  embeddingBag(weights, rows, featureWeights, activations.bag);
+  denseForward(weights, activations, hiddenMask);
+  linearForward(weights, rows, featureWeights, activations.logits);
+}
+
+/** The sentence vector for retrieval: the weighted concatenation of the normalized bag and hidden layer. */
+export function sentenceVector(bag: Float32Array, hidden: Float32Array, bagWeight: number): Float32Array {
+  const out = new Float32Array(bag.length + hidden.length);
+  const bagNorm = Math.max(Math.hypot(...bag), 1e-12);
+  const hiddenNorm = Math.max(Math.hypot(...hidden), 1e-12);
+  const bagScale = Math.sqrt(bagWeight) / bagNorm;
+  const hiddenScale = Math.sqrt(1 - bagWeight) / hiddenNorm;
+  for (let d = 0; d < bag.length; d++) out[d] = bag[d]! * bagScale;
+  for (let h = 0; h < hidden.length; h++) out[bag.length + h] = hidden[h]! * hiddenScale;
+  return out;
+}
+
 /** In-place softmax of `logits / temperature`. */
 export function softmax(logits: Float32Array, temperature = 1, out: Float32Array = logits): Float32Array {
   let max = -Infinity;
@@ -105,7 +155,9 @@ export function forwardFromBuckets(
 ): { probs: Float32Array; embedding: Float32Array } {
   const rows = Array.from(bucketIds, (bucket) => weights.rowOfBucket[bucket] ?? -1);
   const activations = createActivations(weights.shape);
-  embeddingBag(weights, rows, featureWeights, activations.bag);
-  denseForward(weights, activations);
-  return { probs: softmax(activations.logits, temperature, new Float32Array(weights.shape.classes)), embedding: l2Normalize(activations.hidden) };
+  forwardActivations(weights, rows, featureWeights, activations);
+  return {
+    probs: softmax(activations.logits, temperature, new Float32Array(weights.shape.classes)),
+    embedding: sentenceVector(activations.bag, activations.hidden, weights.sentenceBagWeight),
+  };
 }

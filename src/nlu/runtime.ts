@@ -95,17 +95,18 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const { meta, idf, modelPath } = await readArtifact(dir);
   const { session, provider } = await createSession(modelPath, options.executionProviders ?? EXECUTION_PROVIDER_PREFERENCE, options.logger);
   const classes = meta.labels.length;
-  const hidden = meta.dimensions.hidden;
 
   const batcher = new MicroBatcher<SparseFeatures, RunOutput>(async (batch) => {
     const started = performance.now();
     const outputs = await session.run(toTensors(batch));
     options.onRun?.({ batchSize: batch.length, durationMs: performance.now() - started });
     const probs = outputs[GRAPH_OUTPUTS.probs]!.data as Float32Array;
-    const embedding = outputs[GRAPH_OUTPUTS.embedding]!.data as Float32Array;
+    const embeddingOutput = outputs[GRAPH_OUTPUTS.embedding]!;
+    const embedding = embeddingOutput.data as Float32Array;
+    const width = Number(embeddingOutput.dims[1]);
     return batch.map((_, row) => ({
       probs: probs.slice(row * classes, (row + 1) * classes),
-      embedding: embedding.slice(row * hidden, (row + 1) * hidden),
+      embedding: embedding.slice(row * width, (row + 1) * width),
     }));
   }, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
 

@@ -41,7 +41,12 @@ export interface ModelMeta {
     /** File in the artifact folder: little-endian float32 IDF per bucket (0 = bucket unseen in training). */
     idfFile: string;
   };
-  dimensions: { embedding: number; hidden: number };
+  /** `sentence`: width of the `embedding` output (the sentence vector), embedding + hidden. */
+  dimensions: { embedding: number; hidden: number; sentence?: number };
+  /** Share of the sentence vector's cosine that comes from the embedding bag (the rest: hidden layer). */
+  sentenceBagWeight?: number;
+  /** The graph adds a sparse linear path from the TF-IDF features to the logits (wide & deep). */
+  widePath?: boolean;
   /** Softmax temperature fitted on validation data; already applied inside model.onnx. */
   temperature: number;
   /** Calibrated confidence below which a message takes the fallback path. */
@@ -49,6 +54,8 @@ export interface ModelMeta {
   thresholdRule: string;
   training: {
     examples: number;
+    /** Unlabelled texts that shared the IDF statistics and embedding rows. */
+    unlabelledTexts?: number;
     validationExamples: number;
     epochs: number;
     seconds: number;

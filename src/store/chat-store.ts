@@ -87,20 +87,38 @@ export class ChatStore {
     return guarded(() => this.prisma.message.findFirst({ where: { replyToId: messageId }, orderBy: { seq: 'asc' } }));
   }
 
-  /** Visitor messages of a conversation that the bot has not answered yet (oldest first). */
+  /**
+   * Visitor messages the bot has not answered yet (oldest first): only those after the last bot or
+   * agent message, since an agent's reply answers everything the visitor said before it.
+   */
   async unansweredVisitorMessages(conversationId: string): Promise<Message[]> {
     return guarded(() =>
       this.prisma.$queryRaw<Message[]>`
         SELECT m.* FROM "Message" m
         WHERE m."conversationId" = ${conversationId}::uuid AND m.role = 'visitor'
+          AND m.seq > COALESCE((SELECT max(o.seq) FROM "Message" o WHERE o."conversationId" = ${conversationId}::uuid AND o.role <> 'visitor'), 0)
           AND NOT EXISTS (SELECT 1 FROM "Message" r WHERE r."replyToId" = m.id)
         ORDER BY m.seq ASC`,
     );
   }
 
-  async appendBotReply(input: BotReplyInput): Promise<Message> {
+  /**
+   * Stores a bot reply and the conversation's next state, unless an agent took the conversation
+   * over while the reply was being composed: then nothing is written and null is returned.
+   */
+  async appendBotReply(input: BotReplyInput): Promise<Message | null> {
     return guarded(() =>
       this.prisma.$transaction(async (tx) => {
+        const handedOver = input.nextState.status === 'waiting_for_agent';
+        const updated = await tx.conversation.updateMany({
+          where: { id: input.conversationId, status: { in: ['bot', 'resolved'] } },
+          data: {
+            status: input.nextState.status,
+            consecutiveFallbacks: input.nextState.consecutiveFallbacks,
+            ...(handedOver ? { waitingSince: new Date() } : {}),
+          },
+        });
+        if (updated.count === 0) return null;
         const message = await tx.message.create({
           data: {
             id: randomUUID(),
@@ -114,15 +132,6 @@ export class ChatStore {
             modelVersionId: input.modelVersionId ?? null,
             latencyMs: input.latencyMs ?? null,
             ...(input.details === undefined ? {} : { details: input.details as Prisma.InputJsonValue }),
-          },
-        });
-        const handedOver = input.nextState.status === 'waiting_for_agent';
-        await tx.conversation.update({
-          where: { id: input.conversationId },
-          data: {
-            status: input.nextState.status,
-            consecutiveFallbacks: input.nextState.consecutiveFallbacks,
-            ...(handedOver ? { waitingSince: new Date() } : {}),
           },
         });
         return message;

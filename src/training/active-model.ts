@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import type { IntentModel, IntentPrediction } from '../nlu/types.ts';
-import { loadModel } from '../nlu/index.ts';
+import { loadModel, type LoadModelOptions } from '../nlu/index.ts';
 import { MODEL_CHANNEL, type ModelRegistry, type ModelVersion } from './registry.ts';
 
 interface Loaded {
@@ -20,9 +20,13 @@ export class ActiveModel {
   private loaded: Loaded | null = null;
   private listener: pg.Client | null = null;
   private switching: Promise<void> = Promise.resolve();
-  private readonly switchListeners: Array<(version: ModelVersion) => void> = [];
+  private readonly switchListeners: Array<(version: ModelVersion, model: IntentModel) => void> = [];
 
-  constructor(private readonly registry: ModelRegistry, private readonly logger: Logger) {}
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly logger: Logger,
+    private readonly loadOptions: LoadModelOptions = {},
+  ) {}
 
   get versionId(): string | null {
     return this.loaded?.version.id ?? null;
@@ -37,7 +41,7 @@ export class ActiveModel {
   }
 
   /** Called after every switch to a new version (e.g. to re-embed the knowledge index). */
-  onSwitch(listener: (version: ModelVersion) => void): void {
+  onSwitch(listener: (version: ModelVersion, model: IntentModel) => void): void {
     this.switchListeners.push(listener);
   }
 
@@ -72,11 +76,11 @@ export class ActiveModel {
   }
 
   private async switchTo(version: ModelVersion): Promise<void> {
-    const model = await loadModel(version.artifactPath);
+    const model = await loadModel(version.artifactPath, this.loadOptions);
     const previous = this.loaded;
     this.loaded = { version, model, inFlight: 0, retired: false };
     this.logger.info({ modelVersion: version.name, executionProvider: model.executionProvider }, 'intent model in service');
-    for (const listener of this.switchListeners) listener(version);
+    for (const listener of this.switchListeners) listener(version, model);
     if (previous) {
       previous.retired = true;
       if (previous.inFlight === 0) await this.closeRetired(previous);

@@ -28,6 +28,13 @@ export interface TrainOptions {
   seed?: number;
   hyperparameters?: Partial<Hyperparameters>;
   featurizer?: Partial<FeaturizerConfig>;
+  /**
+   * Texts without labels (knowledge chunks, logged messages): their n-grams get embedding rows and
+   * count in the IDF statistics, so that the sentence vector (`embed`) knows words that only they
+   * use. Rows seen only here are never trained by the intent loss: they stay random, and a random
+   * projection of the TF-IDF vector keeps its lexical cosine similarity for retrieval.
+   */
+  unlabelled?: readonly string[];
 }
 
 export interface TrainResult {
@@ -67,7 +74,7 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
   if (validationSet.length === 0) throw new Error('no validation data: give a validation set or more examples per intent');
   opts.onProgress?.({ phase: 'featurize', examples: trainingSet.length, validationExamples: validationSet.length });
 
-  const idf = fitIdf(trainingSet.map((example) => example.text), featurizerConfig);
+  const idf = fitIdf([...trainingSet.map((example) => example.text), ...(opts.unlabelled ?? [])], featurizerConfig);
   // The embedding table has one row per bucket that occurs in training; the rest stay at zero.
   const rowOfBucket = new Int32Array(featurizerConfig.buckets).fill(-1);
   let vocabulary = 0;
@@ -121,12 +128,15 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
     encoder: 'builtin',
     labels,
     featurizer: { ...featurizerConfig, idfFile: IDF_FILE },
-    dimensions: { embedding: shape.embedding, hidden: shape.hidden },
+    dimensions: { embedding: shape.embedding, hidden: shape.hidden, sentence: shape.embedding + shape.hidden },
+    sentenceBagWeight: trained.weights.sentenceBagWeight,
+    widePath: hyperparameters.linear,
     temperature,
     threshold,
     thresholdRule: THRESHOLD_RULE,
     training: {
       examples: trainingSet.length,
+      unlabelledTexts: opts.unlabelled?.length ?? 0,
       validationExamples: validationSet.length,
       epochs: trained.bestEpoch,
       seconds: (performance.now() - started) / 1000,

@@ -2,7 +2,7 @@
 // Dense layers use AdamW; the embedding table is sparse (a batch touches a few thousand of its
 // rows), so it uses row-wise AdaGrad on the touched rows only, which keeps an epoch over
 // BANKING77 at a couple of seconds on one core.
-import { createActivations, denseForward, embeddingBag, softmax, type NetworkShape, type NetworkWeights } from '../nlu/network.ts';
+import { createActivations, forwardActivations, softmax, type NetworkShape, type NetworkWeights } from '../nlu/network.ts';
 import { createRandom, normalDeviate, shuffleInPlace } from './random.ts';
 
 /** One message as rows of the embedding table with their TF-IDF weights. */
@@ -27,6 +27,14 @@ export interface Hyperparameters {
   /** Probability of dropping each n-gram of a message in an epoch (the rest are renormalized). */
   featureDropout: number;
   labelSmoothing: number;
+  /** Train the wide path too: a sparse linear map from the TF-IDF features to the logits. */
+  linear: boolean;
+  /** Row-wise AdaGrad step of the wide path. */
+  linearLearningRate: number;
+  /** Decoupled weight decay of a wide-path row, applied each time a batch touches it. */
+  linearWeightDecay: number;
+  /** See NetworkWeights.sentenceBagWeight; an export choice, not used in training. */
+  sentenceBagWeight: number;
 }
 
 export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
@@ -41,6 +49,10 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   hiddenDropout: 0.3,
   featureDropout: 0.35,
   labelSmoothing: 0.1,
+  linear: true,
+  linearLearningRate: 0.1,
+  linearWeightDecay: 1e-4,
+  sentenceBagWeight: 0.5,
 };
 
 export interface EpochReport {
@@ -58,10 +70,11 @@ export interface TrainedNetwork {
   epochsRun: number;
 }
 
-function initialWeights(shape: NetworkShape, rowOfBucket: Int32Array, random: () => number): NetworkWeights {
+function initialWeights(shape: NetworkShape, rowOfBucket: Int32Array, random: () => number, hp: Hyperparameters): NetworkWeights {
   const gaussian = (length: number, std: number) => Float32Array.from({ length }, () => normalDeviate(random) * std);
   return {
     shape,
+    sentenceBagWeight: hp.sentenceBagWeight,
     rowOfBucket,
     // Unit-variance bag at the start: the input is an L2-normalized TF-IDF vector.
     embedding: gaussian(shape.vocabulary * shape.embedding, 1 / Math.sqrt(shape.embedding)),
@@ -69,6 +82,7 @@ function initialWeights(shape: NetworkShape, rowOfBucket: Int32Array, random: ()
     hiddenBias: new Float32Array(shape.hidden),
     outputWeight: gaussian(shape.hidden * shape.classes, Math.sqrt(1 / shape.hidden)),
     outputBias: new Float32Array(shape.classes),
+    linear: new Float32Array(hp.linear ? shape.vocabulary * shape.classes : 0),
   };
 }
 
@@ -102,41 +116,36 @@ class AdamW {
   }
 }
 
-/** Gradients of one mini-batch; the embedding part only for the rows the batch touched. */
-class BatchGradients {
-  readonly hiddenWeight: Float32Array;
-  readonly hiddenBias: Float32Array;
-  readonly outputWeight: Float32Array;
-  readonly outputBias: Float32Array;
+/** Gradients of the rows of a sparse table that one mini-batch touched. */
+class SparseRows {
   readonly touchedRows: number[] = [];
   private readonly slotOfRow: Int32Array;
   private rowGradients: Float32Array;
 
-  constructor(private readonly shape: NetworkShape) {
-    this.hiddenWeight = new Float32Array(shape.embedding * shape.hidden);
-    this.hiddenBias = new Float32Array(shape.hidden);
-    this.outputWeight = new Float32Array(shape.hidden * shape.classes);
-    this.outputBias = new Float32Array(shape.classes);
-    this.slotOfRow = new Int32Array(shape.vocabulary).fill(-1);
-    this.rowGradients = new Float32Array(1024 * shape.embedding);
+  constructor(
+    readonly width: number,
+    rows: number,
+  ) {
+    this.slotOfRow = new Int32Array(rows).fill(-1);
+    this.rowGradients = new Float32Array(1024 * width);
   }
 
-  /** Offset of `row`'s gradient in `rowGradients`, allocating a zeroed slot on first touch. */
+  /** Offset of `row`'s gradient in `rows`, allocating a zeroed slot on first touch. */
   rowOffset(row: number): number {
     let slot = this.slotOfRow[row]!;
     if (slot < 0) {
       slot = this.touchedRows.length;
       this.slotOfRow[row] = slot;
       this.touchedRows.push(row);
-      const needed = (slot + 1) * this.shape.embedding;
+      const needed = (slot + 1) * this.width;
       if (needed > this.rowGradients.length) {
         const grown = new Float32Array(this.rowGradients.length * 2);
         grown.set(this.rowGradients);
         this.rowGradients = grown;
       }
-      this.rowGradients.fill(0, slot * this.shape.embedding, needed);
+      this.rowGradients.fill(0, slot * this.width, needed);
     }
-    return slot * this.shape.embedding;
+    return slot * this.width;
   }
 
   get rows(): Float32Array {
@@ -144,16 +153,43 @@ class BatchGradients {
   }
 
   reset(): void {
-    this.hiddenWeight.fill(0);
-    this.hiddenBias.fill(0);
-    this.outputWeight.fill(0);
-    this.outputBias.fill(0);
     for (const row of this.touchedRows) this.slotOfRow[row] = -1;
     this.touchedRows.length = 0;
   }
 }
 
-/** Row-wise AdaGrad: one accumulator per embedding row (the mean squared gradient of the row). */
+/** Gradients of one mini-batch; the sparse tables only for the rows the batch touched. */
+class BatchGradients {
+  readonly hiddenWeight: Float32Array;
+  readonly hiddenBias: Float32Array;
+  readonly outputWeight: Float32Array;
+  readonly outputBias: Float32Array;
+  readonly embedding: SparseRows;
+  readonly linear: SparseRows;
+
+  constructor(shape: NetworkShape) {
+    this.hiddenWeight = new Float32Array(shape.embedding * shape.hidden);
+    this.hiddenBias = new Float32Array(shape.hidden);
+    this.outputWeight = new Float32Array(shape.hidden * shape.classes);
+    this.outputBias = new Float32Array(shape.classes);
+    this.embedding = new SparseRows(shape.embedding, shape.vocabulary);
+    this.linear = new SparseRows(shape.classes, shape.vocabulary);
+  }
+
+  reset(): void {
+    this.hiddenWeight.fill(0);
+    this.hiddenBias.fill(0);
+    this.outputWeight.fill(0);
+    this.outputBias.fill(0);
+    this.embedding.reset();
+    this.linear.reset();
+  }
+}
+
+/**
+ * Row-wise AdaGrad: one accumulator per table row (the mean squared gradient of the row), with
+ * optional decoupled weight decay of the rows a batch touches.
+ */
 class RowAdaGrad {
   private readonly accumulator: Float32Array;
   constructor(
@@ -161,12 +197,13 @@ class RowAdaGrad {
     private readonly width: number,
     rows: number,
     private readonly learningRate: number,
+    private readonly decay = 0,
   ) {
     this.accumulator = new Float32Array(rows);
   }
 
-  update(gradients: BatchGradients, gradientScale: number): void {
-    const { table, width, accumulator, learningRate } = this;
+  update(gradients: SparseRows, gradientScale: number): void {
+    const { table, width, accumulator, learningRate, decay } = this;
     const rowGradients = gradients.rows;
     gradients.touchedRows.forEach((row, slot) => {
       const gradientOffset = slot * width;
@@ -174,8 +211,9 @@ class RowAdaGrad {
       for (let d = 0; d < width; d++) squared += (rowGradients[gradientOffset + d]! * gradientScale) ** 2;
       accumulator[row]! += squared / width;
       const step = learningRate / (Math.sqrt(accumulator[row]!) + 1e-8);
+      const keep = 1 - decay;
       const tableOffset = row * width;
-      for (let d = 0; d < width; d++) table[tableOffset + d]! -= step * rowGradients[gradientOffset + d]! * gradientScale;
+      for (let d = 0; d < width; d++) table[tableOffset + d] = table[tableOffset + d]! * keep - step * rowGradients[gradientOffset + d]! * gradientScale;
     });
   }
 }
@@ -183,12 +221,14 @@ class RowAdaGrad {
 function cloneWeights(weights: NetworkWeights): NetworkWeights {
   return {
     shape: weights.shape,
+    sentenceBagWeight: weights.sentenceBagWeight,
     rowOfBucket: weights.rowOfBucket,
     embedding: weights.embedding.slice(),
     hiddenWeight: weights.hiddenWeight.slice(),
     hiddenBias: weights.hiddenBias.slice(),
     outputWeight: weights.outputWeight.slice(),
     outputBias: weights.outputBias.slice(),
+    linear: weights.linear.slice(),
   };
 }
 
@@ -204,7 +244,7 @@ class WeightAverage {
   }
 
   private static parts(weights: NetworkWeights): Float32Array[] {
-    return [weights.embedding, weights.hiddenWeight, weights.hiddenBias, weights.outputWeight, weights.outputBias];
+    return [weights.embedding, weights.hiddenWeight, weights.hiddenBias, weights.outputWeight, weights.outputBias, weights.linear];
   }
 
   add(weights: NetworkWeights): void {
@@ -229,8 +269,7 @@ class WeightAverage {
 export function predictLogits(weights: NetworkWeights, examples: readonly EncodedExample[]): Float32Array[] {
   const activations = createActivations(weights.shape);
   return examples.map((example) => {
-    embeddingBag(weights, example.rows, example.weights, activations.bag);
-    denseForward(weights, activations);
+    forwardActivations(weights, example.rows, example.weights, activations);
     return activations.logits.slice();
   });
 }
@@ -262,13 +301,14 @@ export function trainNetwork(options: {
 }): TrainedNetwork {
   const { train, validation, shape, hyperparameters: hp, seed } = options;
   const random = createRandom(seed);
-  const weights = initialWeights(shape, options.rowOfBucket, random);
+  const weights = initialWeights(shape, options.rowOfBucket, random, hp);
   const optimizers = {
     hiddenWeight: new AdamW(weights.hiddenWeight, hp.denseLearningRate, hp.weightDecay),
     hiddenBias: new AdamW(weights.hiddenBias, hp.denseLearningRate, 0),
     outputWeight: new AdamW(weights.outputWeight, hp.denseLearningRate, hp.weightDecay),
     outputBias: new AdamW(weights.outputBias, hp.denseLearningRate, 0),
     embedding: new RowAdaGrad(weights.embedding, shape.embedding, shape.vocabulary, hp.embeddingLearningRate),
+    linear: new RowAdaGrad(weights.linear, shape.classes, hp.linear ? shape.vocabulary : 0, hp.linearLearningRate, hp.linearWeightDecay),
   };
   const gradients = new BatchGradients(shape);
   const activations = createActivations(shape);
@@ -300,7 +340,8 @@ export function trainNetwork(options: {
       optimizers.hiddenBias.update(gradients.hiddenBias, scale);
       optimizers.outputWeight.update(gradients.outputWeight, scale);
       optimizers.outputBias.update(gradients.outputBias, scale);
-      optimizers.embedding.update(gradients, scale);
+      optimizers.embedding.update(gradients.embedding, scale);
+      if (hp.linear) optimizers.linear.update(gradients.linear, scale);
       gradients.reset();
     }
     averaged.add(weights);
@@ -329,8 +370,7 @@ export function trainNetwork(options: {
     for (let k = 0; k < keptWeights.length; k++) keptWeights[k]! *= norm;
 
     for (let h = 0; h < hiddenWidth; h++) hiddenMask[h] = random() < hp.hiddenDropout ? 0 : 1 / (1 - hp.hiddenDropout);
-    embeddingBag(weights, keptRows, keptWeights, activations.bag);
-    denseForward(weights, activations, hiddenMask);
+    forwardActivations(weights, keptRows, keptWeights, activations, hiddenMask);
     softmax(activations.logits, 1, probabilities);
 
     // d(cross-entropy)/d(logits) = p - target; out-of-scope rows aim at the uniform distribution.
@@ -378,11 +418,19 @@ export function trainNetwork(options: {
       bagGradient[d] = sum;
     }
     for (let k = 0; k < keptRows.length; k++) {
-      const offset = gradients.rowOffset(keptRows[k]!);
+      const offset = gradients.embedding.rowOffset(keptRows[k]!);
       // Read after rowOffset: allocating a slot may have grown the buffer.
-      const rowGradients = gradients.rows;
+      const rowGradients = gradients.embedding.rows;
       const weight = keptWeights[k]!;
       for (let d = 0; d < width; d++) rowGradients[offset + d]! += weight * bagGradient[d]!;
+    }
+    if (hp.linear) {
+      for (let k = 0; k < keptRows.length; k++) {
+        const offset = gradients.linear.rowOffset(keptRows[k]!);
+        const rowGradients = gradients.linear.rows;
+        const weight = keptWeights[k]!;
+        for (let c = 0; c < classes; c++) rowGradients[offset + c]! += weight * outputGradient[c]!;
+      }
     }
     return loss;
   }

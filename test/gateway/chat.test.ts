@@ -314,4 +314,17 @@ describe('health', () => {
     assert.equal(body.status, 'ready');
     assert.deepEqual(body.checks, { database: 'ok', model: 'ok' });
   });
+
+  test('/metrics exposes reply latency, replies by source, requests by outcome, batch sizes and the model', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
+    const body = await response.text();
+    assert.match(body, /frontdesk_reply_latency_seconds_bucket\{le="[^"]+",source="intent"\} \d+/);
+    assert.match(body, /frontdesk_replies_total\{source="intent"\} [1-9]/);
+    assert.match(body, /frontdesk_chat_requests_total\{event="message",outcome="TEXT_TOO_LONG"\} [1-9]/);
+    assert.match(body, /frontdesk_inference_batch_size_count [1-9]/);
+    assert.match(body, /frontdesk_model_info\{version="builtin-\d+",execution_provider="(cpu|webgpu|cuda)"\} 1/);
+    assert.doesNotMatch(body, /track my order/i, 'no message texts in metrics');
+  });
 });

@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The Prometheus metrics of one server process, served at /metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  /** Visitor message committed → bot reply committed, in seconds. */
+  readonly replyLatency = new Histogram({
+    name: 'frontdesk_reply_latency_seconds',
+    help: 'Time from a committed visitor message to its committed bot reply',
+    labelNames: ['source'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly replies = new Counter({
+    name: 'frontdesk_replies_total',
+    help: 'Bot and agent replies by source (intent, retrieval, clarify, handoff, agent)',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+
+  readonly requests = new Counter({
+    name: 'frontdesk_chat_requests_total',
+    help: 'Visitor requests by event and outcome (ok, or the error code)',
+    labelNames: ['event', 'outcome'],
+    registers: [this.registry],
+  });
+
+  readonly inferenceBatchSize = new Histogram({
+    name: 'frontdesk_inference_batch_size',
+    help: 'Messages per ONNX Runtime run',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+
+  readonly inferenceDuration = new Histogram({
+    name: 'frontdesk_inference_duration_seconds',
+    help: 'Duration of one ONNX Runtime run',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
+    registers: [this.registry],
+  });
+
+  readonly modelInfo = new Gauge({
+    name: 'frontdesk_model_info',
+    help: 'The intent model version in service and its execution provider (value 1)',
+    labelNames: ['version', 'execution_provider'],
+    registers: [this.registry],
+  });
+
+  readonly connectedVisitors = new Gauge({
+    name: 'frontdesk_connected_visitors',
+    help: 'Open visitor sockets on this process',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'frontdesk_process_' });
+  }
+
+  setModel(version: string, executionProvider: string): void {
+    this.modelInfo.reset();
+    this.modelInfo.set({ version, execution_provider: executionProvider }, 1);
+  }
+}
