@@ -108,6 +108,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       botReply: (message) => dialogue.answer(message),
       maxMessageChars: config.maxMessageChars,
     });
+    // A resolved conversation's agent answers become retrievable for the next visitor.
+    agents.workspace.on('resolved', (conversationId) => {
+      fallback.harvestConversation(conversationId).catch((error: unknown) => logger.error({ err: error, conversationId }, 'harvesting agent answers failed'));
+    });
     attachChatNamespace(io.of('/chat'), {
       store,
       dialogue,
@@ -119,6 +123,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       isShuttingDown,
       metrics,
       onVisitorMessage: agents.onVisitorMessage,
+      onConversationResolved: (conversationId) => {
+        agents.workspace.emit('changed', conversationId);
+        agents.workspace.emit('resolved', conversationId);
+      },
     });
 
     await http.listen({ port: config.port, host: config.host });

@@ -46,6 +46,8 @@ export interface WorkspaceEvents {
   message: [message: MessageView];
   /** An agent's reply that must reach the visitor. */
   agentReply: [message: Message];
+  /** An agent resolved a conversation (its agent answers can now be harvested). */
+  resolved: [conversationId: string];
 }
 
 /** The state-changing actions agents take on a conversation. */
@@ -103,6 +105,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
       if (await this.store.applyTransition(conversationId, current, result.effect)) {
         this.options.logger.info({ conversationId, action, agentId: principal.id, from: current.status, to: result.effect.status }, 'conversation state changed');
         this.emit('changed', conversationId);
+        if (result.effect.status === 'resolved') this.emit('resolved', conversationId);
         return this.summary(conversationId);
       }
     }

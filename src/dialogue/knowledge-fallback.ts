@@ -131,14 +131,16 @@ export class KnowledgeFallback implements RetrievalFallback {
 
   /**
    * Harvests question → answer pairs from a conversation in which an agent answered: each agent
-   * message answers the visitor message before it. Returns how many new answers became retrievable.
+   * message answers the visitor's last question before it. Returns how many new answers became retrievable.
    */
   async harvestConversation(conversationId: string): Promise<number> {
     const messages = await this.options.chats.history(conversationId);
+    // "I want to talk to a person" is not the question an agent answers: skip explicit handover requests.
+    const explicitHandover = new Set(messages.filter((m) => m.role === 'bot' && m.source === 'handoff' && m.intent && m.replyToId).map((m) => m.replyToId));
     let added = 0;
     let lastQuestion: string | null = null;
     for (const message of messages) {
-      if (message.role === 'visitor') lastQuestion = message.text;
+      if (message.role === 'visitor' && !explicitHandover.has(message.id)) lastQuestion = message.text;
       if (message.role !== 'agent' || !lastQuestion) continue;
       const stored = await this.options.knowledge.addAgentAnswer({
         source: `conversation:${conversationId}#${message.id}`,

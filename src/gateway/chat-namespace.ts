@@ -18,6 +18,8 @@ export interface ChatNamespaceOptions {
   messageBurst: number;
   isShuttingDown: () => boolean;
   metrics?: Metrics;
+  /** The visitor ended the chat (CSAT): agents' queues and the answer harvest hear of it. */
+  onConversationResolved?(conversationId: string): void;
   /** Called after the ack of every newly stored visitor message (the agent workspace listens). */
   onVisitorMessage?(message: Message): void;
 }
@@ -122,6 +124,7 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
         const input = parsePayload(csatPayload, payload);
         ownConversation(session, input.conversationId);
         await store.rateAndResolve(session.conversationId, input.score);
+        options.onConversationResolved?.(session.conversationId);
         return { ok: true };
       }),
     );

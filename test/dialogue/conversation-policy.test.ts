@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningServer } from '../../src/server.ts';
-import { ask, connectVisitor, startTestServer, temporaryDirectory } from '../helpers/server.ts';
+import { ask, connectVisitor, nextEvent, startTestServer, temporaryDirectory } from '../helpers/server.ts';
+import { api, createAgent, login, testPrisma } from '../agents/helpers.ts';
 
 // The whole dialogue policy through real sockets, the real trained model and the real knowledge index.
 const dataDir = temporaryDirectory();
@@ -70,4 +71,48 @@ describe('dialogue policy over sockets', () => {
       socket.close();
     }
   });
+
+  test("an agent's answer becomes retrievable for the next visitor who asks the same thing", async () => {
+    const prisma = testPrisma(dataDir.path);
+    const question = 'Do you engrave initials on the leather wallets as a gift option?';
+    const answer = 'Yes: we engrave up to three initials on any leather wallet for $9. Add the engraving on the product page before checkout; engraved wallets ship two days later and cannot be returned.';
+    try {
+      await createAgent(prisma, { email: 'harvest@example.com', name: 'Hana', password: 'correct horse battery staple' });
+      const token = await login(server.url, 'harvest@example.com', 'correct horse battery staple');
+      const first = await connectVisitor(server.url);
+      try {
+        const asked = await ask(first.socket, question);
+        assert.notEqual(asked.reply.source, 'retrieval', 'nothing in the knowledge base answers this yet');
+        const handover = await ask(first.socket, 'I want to talk to a person');
+        assert.equal(handover.reply.source, 'handoff');
+        const conversation = `/api/agent/conversations/${first.session.conversationId}`;
+        assert.equal((await api(server.url, `${conversation}/take-over`, { method: 'POST', token })).status, 200);
+        const agentReply = nextEvent(first.socket, 'reply', (reply: any) => reply.source === 'agent');
+        assert.equal((await api(server.url, `${conversation}/messages`, { method: 'POST', token, body: { text: answer } })).status, 200);
+        assert.equal((await agentReply).text, answer);
+        assert.equal((await api(server.url, `${conversation}/resolve`, { method: 'POST', token })).status, 200);
+      } finally {
+        first.socket.close();
+      }
+      // Harvesting runs after the resolve; wait until the answer is indexed (bounded).
+      let reply: any;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const next = await connectVisitor(server.url);
+        try {
+          ({ reply } = await ask(next.socket, 'do you engrave initials on leather wallets as a gift?'));
+        } finally {
+          next.socket.close();
+        }
+        if (reply.source === 'retrieval') break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(reply.source, 'retrieval', JSON.stringify(reply));
+      assert.equal(reply.text, answer);
+      assert.equal(reply.retrieval.kind, 'agent_answer');
+      assert.match(reply.retrieval.source, /^conversation:[0-9a-f-]{36}#[0-9a-f-]{36}$/);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
 });
+
