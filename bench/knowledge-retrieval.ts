@@ -8,9 +8,11 @@
 // the top score between answerable and unanswerable (expected: null) questions.
 //
 // Variants: `tfidf` (the sparse TF-IDF cosine itself, the lexical reference), `bag` (the
-// TF-IDF-weighted embedding rows), `hidden` (the ReLU hidden layer) and mixes `mix-w` (cosine =
-// w·bag + (1−w)·hidden), each computed from the trained weights in TypeScript; and `shipped`, the
-// model.onnx `embedding` output through loadModel, which must equal the mix the model was built with.
+// TF-IDF-weighted embedding rows, trained by the intent loss where the catalogue uses them),
+// `projection` (the fixed sparse random projection of the TF-IDF vector), `hidden` (the ReLU hidden
+// layer) and mixes `mix-w` (cosine = w·projection + (1−w)·hidden), each computed from the trained
+// weights in TypeScript; and `shipped`, the model.onnx `embedding` output through loadModel, which
+// equals the mix the model was built with (hyperparameter sentenceLexicalWeight).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,7 +21,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadCatalogue } from '../src/catalogue/index.ts';
 import { readArtifact } from '../src/nlu/artifact.ts';
 import { featurize, type FeaturizerConfig } from '../src/nlu/featurizer.ts';
-import { createActivations, forwardActivations, sentenceVector, type NetworkWeights } from '../src/nlu/network.ts';
+import { createActivations, forwardActivations, projectFeatures, sentenceVector, type NetworkWeights } from '../src/nlu/network.ts';
 import { retrievalQuality, type RetrievalPair } from '../src/nlu/retrieval-quality.ts';
 import { loadModel } from '../src/nlu/runtime.ts';
 import { trainModel } from '../src/training/train.ts';
@@ -49,7 +51,8 @@ function activationsOf(network: NetworkWeights, texts: readonly string[], config
     const rows = Array.from(features.ids, (bucket) => network.rowOfBucket[bucket] ?? -1);
     const activations = createActivations(network.shape);
     forwardActivations(network, rows, features.weights, activations);
-    return { bag: activations.bag.slice(), hidden: activations.hidden.slice() };
+    projectFeatures(network, rows, features.weights, activations.projected);
+    return { bag: activations.bag.slice(), hidden: activations.hidden.slice(), projected: activations.projected.slice() };
   });
 }
 
@@ -63,6 +66,7 @@ export async function main(): Promise<void> {
   const queries = pairs.map((pair) => pair.query);
 
   for (const unlabelled of [false, true]) {
+    // Without the knowledge chunks as unlabelled texts, their words have no rows: the old behaviour.
     const outDir = await mkdtemp(join(tmpdir(), 'frontdesk-knowledge-'));
     try {
       const result = await trainModel(examples, { outDir, seed, unlabelled: unlabelled ? chunkTexts : undefined });
@@ -88,13 +92,15 @@ export async function main(): Promise<void> {
       report('tfidf', lexical.slice(0, chunkTexts.length), lexical.slice(chunkTexts.length));
       const chunkActivations = activationsOf(result.network, chunkTexts, meta.featurizer, idf);
       const queryActivations = activationsOf(result.network, queries, meta.featurizer, idf);
-      for (const weight of [1, 0.75, 0.5, 0.25, 0]) {
-        const space = (list: typeof chunkActivations) => list.map(({ bag, hidden }) => sentenceVector(bag, hidden, weight));
-        report(weight === 1 ? 'bag' : weight === 0 ? 'hidden' : `mix-${weight}`, space(chunkActivations), space(queryActivations));
+      const bagSpace = (list: typeof chunkActivations) => list.map(({ bag, hidden }) => sentenceVector(bag, hidden, 1));
+      report('bag', bagSpace(chunkActivations), bagSpace(queryActivations));
+      for (const weight of [1, 0.8, 0.7, 0.6, 0.5, 0.4, 0]) {
+        const space = (list: typeof chunkActivations) => list.map(({ projected, hidden }) => sentenceVector(projected, hidden, weight));
+        report(weight === 1 ? 'projection' : weight === 0 ? 'hidden' : `mix-${weight}`, space(chunkActivations), space(queryActivations));
       }
       const model = await loadModel(outDir, { executionProviders: ['cpu'] });
       try {
-        report(`shipped(w=${meta.sentenceBagWeight})`, await model.embed(chunkTexts), await model.embed(queries));
+        report(`shipped(w=${meta.sentenceLexicalWeight})`, await model.embed(chunkTexts), await model.embed(queries));
       } finally {
         await model.close();
       }

@@ -12,7 +12,7 @@ import { ModelRegistry } from './training/registry.ts';
 import { ActiveModel } from './training/active-model.ts';
 import { Metrics } from './observability/metrics.ts';
 import { ensureActiveModel } from './training/bootstrap.ts';
-import { currentTrainingSet } from './training/training-set.ts';
+import { currentTrainingSet, knowledgeTexts } from './training/training-set.ts';
 import { DialogueService } from './dialogue/service.ts';
 import { KnowledgeFallback } from './dialogue/knowledge-fallback.ts';
 import { KnowledgeStore } from './store/knowledge-store.ts';
@@ -45,7 +45,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const catalogue = await loadCatalogue(config.intentsDir);
     const registry = new ModelRegistry(db);
-    await ensureActiveModel({ examples: () => currentTrainingSet(db, catalogue), registry, dataDir: config.dataDir, logger });
+    await ensureActiveModel({
+      examples: () => currentTrainingSet(db, catalogue),
+      unlabelled: () => knowledgeTexts(join(config.intentsDir, 'knowledge')),
+      registry,
+      dataDir: config.dataDir,
+      logger,
+    });
     const metrics = new Metrics();
     const model = new ActiveModel(registry, logger, {
       onRun: (run) => {

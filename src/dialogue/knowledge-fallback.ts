@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.ts';
 import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
 import { chooseThreshold, gradeTopHits, Retriever, type ThresholdChoice, type ValidationPair } from '../retrieval/retriever.ts';
 import { VectorIndex } from '../retrieval/vector-index.ts';
-import { embeddingOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
+import { vectorOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
 import type { ChatStore } from '../store/chat-store.ts';
 import type { RetrievalAnswer } from './policy.ts';
 import type { RetrievalFallback } from './service.ts';
@@ -38,6 +38,11 @@ const validationFile = z.object({
 });
 
 const EMBED_BATCH = 64;
+// Each chunk has up to two vectors in the index: its full text (label 2n) and its title (2n + 1).
+const fullTextLabel = (chunk: number) => chunk * 2;
+const titleLabel = (chunk: number) => chunk * 2 + 1;
+const chunkOf = (label: number) => Math.floor(label / 2);
+const INDEX_LAYOUT = 'text+title';
 
 /**
  * The retrieval fallback: knowledge documents and past agent answers, embedded by the active model's
@@ -94,12 +99,15 @@ export class KnowledgeFallback implements RetrievalFallback {
     const synced = await knowledge.syncDocuments(documents);
     await this.embedMissing(encoder);
     const live = await knowledge.embedded(encoder.id);
-    const vectors = live.map((chunk) => ({ label: chunk.label, vector: embeddingOf(chunk)! }));
+    const vectors = live.flatMap((chunk) => {
+      const title = vectorOf(chunk.titleEmbedding);
+      return [{ label: fullTextLabel(chunk.label), vector: vectorOf(chunk.embedding)! }, ...(title ? [{ label: titleLabel(chunk.label), vector: title }] : [])];
+    });
     const dimension = vectors[0]?.vector.length ?? (await encoder.embed(['dimension probe']))[0]!.length;
     const index = await VectorIndex.open({
       dir: this.options.indexDir,
       dimension,
-      encoderId: encoder.id,
+      encoderId: `${encoder.id}/${INDEX_LAYOUT}`,
       logger,
       rebuildFrom: () => vectors,
     });
@@ -108,7 +116,7 @@ export class KnowledgeFallback implements RetrievalFallback {
     await index.reconcile(byLabel.keys(), (labels) => labels.flatMap((label) => byLabel.get(label) ?? []));
     await index.save();
     const chunks = new Map(live.map((chunk) => [chunk.label, metaOf(chunk)]));
-    const retriever = new Retriever<ChunkMeta>({ embed: (texts) => encoder.embed(texts), index, lookup: (label) => chunks.get(label) });
+    const retriever = new Retriever<ChunkMeta>({ embed: (texts) => encoder.embed(texts), index, lookup: (label) => chunks.get(chunkOf(label)) });
     const threshold = chooseThreshold(await gradeTopHits(retriever, await this.validationPairs()), { targetPrecision: this.options.targetPrecision ?? 0.85 });
     this.served = { encoderId: encoder.id, index, chunks, retriever, threshold };
     logger.info({ encoder: encoder.id, chunks: chunks.size, ...synced, threshold }, 'knowledge index ready');
@@ -120,7 +128,11 @@ export class KnowledgeFallback implements RetrievalFallback {
     for (let start = 0; start < pending.length; start += EMBED_BATCH) {
       const batch = pending.slice(start, start + EMBED_BATCH);
       const vectors = await encoder.embed(batch.map(textToEmbed));
-      for (const [i, chunk] of batch.entries()) await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vectors[i]!);
+      const titled = batch.filter((chunk) => chunk.kind === 'document' && chunk.title);
+      const titleVectors = new Map(titled.length === 0 ? [] : (await encoder.embed(titled.map((chunk) => chunk.title!))).map((vector, i) => [titled[i]!.id, vector]));
+      for (const [i, chunk] of batch.entries()) {
+        await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vectors[i]!, titleVectors.get(chunk.id) ?? null);
+      }
     }
   }
 
@@ -160,7 +172,7 @@ export class KnowledgeFallback implements RetrievalFallback {
     const [vector] = await encoder.embed([textToEmbed(chunk)]);
     await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vector!);
     served.chunks.set(chunk.label, metaOf(chunk));
-    await served.index.upsert(chunk.label, vector!);
+    await served.index.upsert(fullTextLabel(chunk.label), vector!);
     this.scheduleSave(served.index);
     return true;
   }

@@ -1,6 +1,7 @@
 // Public surface of the intent model.
 export { loadModel, EXECUTION_PROVIDER_PREFERENCE, type LoadModelOptions } from './runtime.ts';
-export { OUT_OF_SCOPE, type IntentModel, type IntentPrediction, type LabelledExample, type ModelMeta, type ModelMetrics, type ModelRun } from './types.ts';
+export { loadAnyModel } from './load.ts';
+export { OUT_OF_SCOPE, type CommonModelMeta, type IntentModel, type IntentPrediction, type LabelledExample, type ModelMeta, type ModelMetrics, type ModelRun } from './types.ts';
 export { featurize, normalizeText, DEFAULT_FEATURIZER_CONFIG, type FeaturizerConfig, type SparseFeatures } from './featurizer.ts';
 // Training is re-exported here so that callers find the whole model API in one place.
 export { trainModel, type TrainOptions, type TrainProgress, type TrainResult } from '../training/train.ts';

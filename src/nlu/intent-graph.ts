@@ -1,8 +1,9 @@
 // The built-in intent network as ONE ONNX graph:
 //   ids int64 [batch, length], weights float [batch, length] (padding: weight 0)
 //   → probs float [batch, classes] (temperature-calibrated softmax)
-//   → embedding float [batch, embedding + hidden] (unit sentence vector for retrieval: the normalized
-//     bag and hidden layer, concatenated with weights √w and √(1−w), w = sentenceBagWeight)
+//   → embedding float [batch, projection + hidden] (unit sentence vector for retrieval: the normalized
+//     random projection of the TF-IDF vector and the normalized hidden layer, concatenated with
+//     weights √w and √(1−w), w = sentenceLexicalWeight)
 // logits = deep path (bag → ReLU hidden → output layer) + wide path (sparse linear over the same
 // TF-IDF features), when the network has one.
 import type { NetworkWeights } from './network.ts';
@@ -56,10 +57,19 @@ export function buildIntentGraph(network: NetworkWeights, temperature: number): 
     const norm = graph.node('Max', [graph.node('Sqrt', [squaredNorm]), normFloor]);
     return graph.node('Mul', [graph.node('Div', [value, norm]), graph.constant(name, [1], Float32Array.of(scale))]);
   };
-  const bagWeight = network.sentenceBagWeight;
-  const parts = [unit(bag, Math.sqrt(bagWeight), 'bag_scale'), unit(hiddenActivation, Math.sqrt(1 - bagWeight), 'hidden_scale')];
-  graph.node('Concat', parts, { axis: attribute.int(1) }, GRAPH_OUTPUTS.embedding);
-  graph.output(GRAPH_OUTPUTS.embedding, 'float32', ['batch', width + hidden]);
+  // The lexical part: a fixed sparse random projection (int8 −1/0/+1) of the TF-IDF vector.
+  const projectionWidth = network.shape.projection;
+  const projectionTable = new Int8Array((vocabulary + 1) * projectionWidth);
+  projectionTable.set(network.projection);
+  const projectedRows = graph.node('Cast', [graph.node('Gather', [graph.constant('projection_table', [vocabulary + 1, projectionWidth], projectionTable), rows], { axis: attribute.int(0) })], {
+    to: attribute.int(1), // TensorProto.FLOAT
+  });
+  const projected = graph.node('ReduceSum', [graph.node('Mul', [projectedRows, graph.node('Unsqueeze', [featureWeights, lastAxis])]), sequenceAxis], { keepdims: attribute.int(0) });
+  const lexicalWeight = network.sentenceLexicalWeight;
+  const parts = [unit(projected, Math.sqrt(lexicalWeight), 'lexical_scale'), unit(hiddenActivation, Math.sqrt(1 - lexicalWeight), 'hidden_scale')];
+  // Renormalized so that the vector is unit length even when one part is all zeros.
+  graph.node('Identity', [unit(graph.node('Concat', parts, { axis: attribute.int(1) }), 1, 'sentence_scale')], {}, GRAPH_OUTPUTS.embedding);
+  graph.output(GRAPH_OUTPUTS.embedding, 'float32', ['batch', projectionWidth + hidden]);
 
   return graph.toBytes({ 'frontdesk.encoder': 'builtin' });
 }

@@ -10,16 +10,19 @@ export interface NetworkShape {
   embedding: number;
   hidden: number;
   classes: number;
+  /** Width of the fixed random projection used by the sentence vector (0: none). */
+  projection: number;
 }
 
 export interface NetworkWeights {
   shape: NetworkShape;
   /**
-   * Share of the sentence vector's cosine that comes from the embedding bag (the rest from the
-   * hidden layer): the sentence vector is [sqrt(w)·bag/|bag|, sqrt(1−w)·hidden/|hidden|], so the
-   * cosine of two sentence vectors is w·cos(bags) + (1−w)·cos(hiddens). Chosen on retrieval data.
+   * Share of the sentence vector's cosine that comes from the lexical part, the random projection
+   * of the TF-IDF vector (the rest from the hidden layer): the sentence vector is
+   * [√w·p/|p|, √(1−w)·h/|h|], so the cosine of two sentence vectors is w·cos(p) + (1−w)·cos(h).
+   * Chosen on retrieval data (bench/knowledge-retrieval.ts).
    */
-  sentenceBagWeight: number;
+  sentenceLexicalWeight: number;
   /** Bucket id → embedding row, -1 where the bucket was never seen in training. */
   rowOfBucket: Int32Array;
   /** [vocabulary, embedding] */
@@ -35,6 +38,13 @@ export interface NetworkWeights {
    * to the logits (wide & deep); empty when the network has none.
    */
   linear: Float32Array;
+  /**
+   * [vocabulary, projection]: a fixed (never trained) sparse random projection, entries −1, 0, +1
+   * with probabilities 1/6, 2/3, 1/6 (Achlioptas). p = Σ_k featureWeight_k · projection[row_k]
+   * keeps the TF-IDF cosine of two texts (Johnson–Lindenstrauss), including for words that only
+   * unlabelled texts use; it is the lexical half of the sentence vector.
+   */
+  projection: Int8Array;
 }
 
 /** Activations of one message; buffers are reused across calls. */
@@ -42,10 +52,11 @@ export interface Activations {
   bag: Float32Array;
   hidden: Float32Array;
   logits: Float32Array;
+  projected: Float32Array;
 }
 
 export function createActivations(shape: NetworkShape): Activations {
-  return { bag: new Float32Array(shape.embedding), hidden: new Float32Array(shape.hidden), logits: new Float32Array(shape.classes) };
+  return { bag: new Float32Array(shape.embedding), hidden: new Float32Array(shape.hidden), logits: new Float32Array(shape.classes), projected: new Float32Array(shape.projection) };
 }
 
 /** Weighted sum of embedding rows: the "bag" of a message. Rows < 0 (unknown buckets) are skipped. */
@@ -100,6 +111,20 @@ export function linearForward(weights: NetworkWeights, rows: ArrayLike<number>, 
   }
 }
 
+/** The lexical random projection of a message's TF-IDF vector. */
+export function projectFeatures(weights: NetworkWeights, rows: ArrayLike<number>, featureWeights: ArrayLike<number>, out: Float32Array): void {
+  const width = weights.shape.projection;
+  const table = weights.projection;
+  out.fill(0);
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    if (row < 0) continue;
+    const weight = featureWeights[k]!;
+    const offset = row * width;
+    for (let d = 0; d < width; d++) out[d]! += weight * table[offset + d]!;
+  }
+}
+
 /** Bag, hidden layer and logits (deep + wide) of one message; dropout only through `hiddenMask`. */
 export function forwardActivations(
   weights: NetworkWeights,
@@ -113,15 +138,25 @@ export function forwardActivations(
   linearForward(weights, rows, featureWeights, activations.logits);
 }
 
-/** The sentence vector for retrieval: the weighted concatenation of the normalized bag and hidden layer. */
-export function sentenceVector(bag: Float32Array, hidden: Float32Array, bagWeight: number): Float32Array {
-  const out = new Float32Array(bag.length + hidden.length);
-  const bagNorm = Math.max(Math.hypot(...bag), 1e-12);
-  const hiddenNorm = Math.max(Math.hypot(...hidden), 1e-12);
-  const bagScale = Math.sqrt(bagWeight) / bagNorm;
-  const hiddenScale = Math.sqrt(1 - bagWeight) / hiddenNorm;
-  for (let d = 0; d < bag.length; d++) out[d] = bag[d]! * bagScale;
-  for (let h = 0; h < hidden.length; h++) out[bag.length + h] = hidden[h]! * hiddenScale;
+function norm(vector: Float32Array): number {
+  let squared = 0;
+  for (let i = 0; i < vector.length; i++) squared += vector[i]! * vector[i]!;
+  return Math.max(Math.sqrt(squared), 1e-12);
+}
+
+/**
+ * The sentence vector for retrieval: [√w·lexical/|lexical|, √(1−w)·hidden/|hidden|], where
+ * `lexical` is the random projection (or any vector standing in for the TF-IDF vector).
+ */
+export function sentenceVector(lexical: Float32Array, hidden: Float32Array, lexicalWeight: number): Float32Array {
+  const out = new Float32Array(lexical.length + hidden.length);
+  const lexicalScale = Math.sqrt(lexicalWeight) / norm(lexical);
+  const hiddenScale = Math.sqrt(1 - lexicalWeight) / norm(hidden);
+  for (let d = 0; d < lexical.length; d++) out[d] = lexical[d]! * lexicalScale;
+  for (let h = 0; h < hidden.length; h++) out[lexical.length + h] = hidden[h]! * hiddenScale;
+  // Unit length even when one part is all zeros (a text without known n-grams has no projection).
+  const scale = 1 / norm(out);
+  for (let i = 0; i < out.length; i++) out[i]! *= scale;
   return out;
 }
 
@@ -156,8 +191,9 @@ export function forwardFromBuckets(
   const rows = Array.from(bucketIds, (bucket) => weights.rowOfBucket[bucket] ?? -1);
   const activations = createActivations(weights.shape);
   forwardActivations(weights, rows, featureWeights, activations);
+  projectFeatures(weights, rows, featureWeights, activations.projected);
   return {
     probs: softmax(activations.logits, temperature, new Float32Array(weights.shape.classes)),
-    embedding: sentenceVector(activations.bag, activations.hidden, weights.sentenceBagWeight),
+    embedding: sentenceVector(activations.projected, activations.hidden, weights.sentenceLexicalWeight),
   };
 }

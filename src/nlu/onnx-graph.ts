@@ -8,12 +8,12 @@ const { onnx } = onnxProto;
 const IR_VERSION = 7;
 export const DEFAULT_OPSET = 13;
 
-export type ElementType = 'float32' | 'int32' | 'int64';
+export type ElementType = 'float32' | 'int32' | 'int64' | 'int8';
 
 /** A dimension: a fixed size, or a name for a size known only at run time (e.g. "batch"). */
 export type Dimension = number | string;
 
-export type TensorData = Float32Array | Int32Array | BigInt64Array;
+export type TensorData = Float32Array | Int32Array | BigInt64Array | Int8Array;
 
 export type AttributeValue =
   | { kind: 'int'; value: number }
@@ -32,11 +32,13 @@ const DATA_TYPE: Record<ElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
+  int8: onnx.TensorProto.DataType.INT8,
 };
 
 function elementTypeOf(data: TensorData): ElementType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Int8Array) return 'int8';
   return 'int64';
 }
 

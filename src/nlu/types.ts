@@ -41,10 +41,13 @@ export interface ModelMeta {
     /** File in the artifact folder: little-endian float32 IDF per bucket (0 = bucket unseen in training). */
     idfFile: string;
   };
-  /** `sentence`: width of the `embedding` output (the sentence vector), embedding + hidden. */
-  dimensions: { embedding: number; hidden: number; sentence?: number };
-  /** Share of the sentence vector's cosine that comes from the embedding bag (the rest: hidden layer). */
-  sentenceBagWeight?: number;
+  /**
+   * `projection`: width of the fixed random projection of the TF-IDF vector; `sentence`: width of
+   * the `embedding` output (the sentence vector), projection + hidden.
+   */
+  dimensions: { embedding: number; hidden: number; projection?: number; sentence?: number };
+  /** Share of the sentence vector's cosine that comes from the lexical projection (the rest: hidden layer). */
+  sentenceLexicalWeight?: number;
   /** The graph adds a sparse linear path from the TF-IDF features to the logits (wide & deep). */
   widePath?: boolean;
   /** Softmax temperature fitted on validation data; already applied inside model.onnx. */
@@ -71,8 +74,16 @@ export interface ModelRun {
   durationMs: number;
 }
 
-export interface IntentModel {
-  readonly meta: ModelMeta;
+/** What the meta.json of every model artifact holds, whichever encoder it uses. */
+export interface CommonModelMeta {
+  readonly encoder: string;
+  readonly labels: string[];
+  readonly threshold: number;
+  readonly createdAt: string;
+}
+
+export interface IntentModel<Meta extends CommonModelMeta = ModelMeta> {
+  readonly meta: Meta;
   /** The onnxruntime execution provider in use: `cuda`, `webgpu` or `cpu`. */
   readonly executionProvider: string;
   classify(text: string): Promise<IntentPrediction>;

@@ -70,9 +70,9 @@ export class KnowledgeStore {
     );
   }
 
-  async saveEmbedding(id: string, encoder: string, vector: Float32Array): Promise<void> {
+  async saveEmbedding(id: string, encoder: string, vector: Float32Array, titleVector: Float32Array | null = null): Promise<void> {
     await guarded(() =>
-      this.prisma.knowledgeChunk.update({ where: { id }, data: { encoder, embedding: new Uint8Array(vector.slice().buffer) } }),
+      this.prisma.knowledgeChunk.update({ where: { id }, data: { encoder, embedding: bytesOf(vector), titleEmbedding: titleVector ? bytesOf(titleVector) : null } }),
     );
   }
 
@@ -90,9 +90,12 @@ export class KnowledgeStore {
   }
 }
 
-export function embeddingOf(chunk: StoredChunk): Float32Array | null {
-  if (!chunk.embedding) return null;
-  const bytes = chunk.embedding;
+function bytesOf(vector: Float32Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(vector.slice().buffer);
+}
+
+export function vectorOf(bytes: Uint8Array | null): Float32Array | null {
+  if (!bytes) return null;
   // Copy: the row's bytes may not be 4-byte aligned.
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }

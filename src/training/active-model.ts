@@ -1,7 +1,9 @@
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
-import type { IntentModel, IntentPrediction } from '../nlu/types.ts';
-import { loadModel, type LoadModelOptions } from '../nlu/index.ts';
+import type { CommonModelMeta, IntentModel as AnyIntentModel, IntentPrediction } from '../nlu/types.ts';
+
+type IntentModel = AnyIntentModel<CommonModelMeta>;
+import { loadAnyModel, type LoadModelOptions } from '../nlu/index.ts';
 import { MODEL_CHANNEL, type ModelRegistry, type ModelVersion } from './registry.ts';
 
 interface Loaded {
@@ -76,7 +78,7 @@ export class ActiveModel {
   }
 
   private async switchTo(version: ModelVersion): Promise<void> {
-    const model = await loadModel(version.artifactPath, this.loadOptions);
+    const model = await loadAnyModel(version.artifactPath, this.loadOptions);
     const previous = this.loaded;
     this.loaded = { version, model, inFlight: 0, retired: false };
     this.logger.info({ modelVersion: version.name, executionProvider: model.executionProvider }, 'intent model in service');

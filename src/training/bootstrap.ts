@@ -7,6 +7,8 @@ import type { ModelRegistry, ModelVersion } from './registry.ts';
 /** Trains the built-in model on the given examples and registers the result as a candidate version. */
 export async function trainAndRegister(options: {
   examples: LabelledExample[];
+  /** Texts whose vocabulary the sentence vectors must cover (knowledge documents). */
+  unlabelled?: readonly string[];
   registry: ModelRegistry;
   dataDir: string;
   logger: Logger;
@@ -16,7 +18,7 @@ export async function trainAndRegister(options: {
   const name = `builtin-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}`;
   const outDir = join(options.dataDir, 'models', name);
   options.logger.info({ model: name, examples: options.examples.length }, 'training intent model');
-  const result = await trainModel(options.examples, { outDir, seed: options.seed ?? 1, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const result = await trainModel(options.examples, { outDir, seed: options.seed ?? 1, unlabelled: options.unlabelled ?? [], ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   return options.registry.register({
     name,
     encoder: 'builtin',
@@ -32,11 +34,12 @@ export async function trainAndRegister(options: {
  */
 export async function ensureActiveModel(options: {
   examples: () => Promise<LabelledExample[]>;
+  unlabelled: () => Promise<string[]>;
   registry: ModelRegistry;
   dataDir: string;
   logger: Logger;
 }): Promise<void> {
   if (await options.registry.active()) return;
-  const version = await trainAndRegister({ examples: await options.examples(), registry: options.registry, dataDir: options.dataDir, logger: options.logger });
+  const version = await trainAndRegister({ examples: await options.examples(), unlabelled: await options.unlabelled(), registry: options.registry, dataDir: options.dataDir, logger: options.logger });
   await options.registry.promote(version.id);
 }

@@ -51,29 +51,40 @@ export interface ThresholdCandidate {
 }
 
 export const THRESHOLD_RULE =
-  'maximize on validation data: +1 per right answer, -1 per wrong answer (an out-of-scope message answered with any intent is wrong), 0 per fallback; i.e. answer only where answers are right more often than wrong';
+  'on validation data, score +1 per right answer, -1 per wrong answer (an out-of-scope message answered with any intent is wrong), 0 per fallback; take the threshold with the best total, then lower it as far as the loss stays within one standard error (sqrt of the messages whose decision changes): fall back only where the validation data shows that answering loses';
 
 /**
- * The threshold that maximizes (right answers − wrong answers) on validation data; a fallback
- * scores 0. With calibrated confidences this falls back where the model is right less than half
- * the time, and out-of-scope validation messages push it up exactly as far as they are caught.
- * Ties go to the lowest threshold (fewer needless fallbacks).
+ * The out-of-scope threshold. Utility on validation data: +1 per right answer, −1 per wrong one,
+ * 0 per fallback; with calibrated confidences the best threshold falls back where the model is
+ * right less than half the time, and out-of-scope validation messages push it up as far as they
+ * are caught.
+ *
+ * The utility curve is noisy: on in-scope-only data the gain of falling back near confidence 0.5
+ * is a coin flip per message, and a threshold chosen on noise throws away right answers on new
+ * data. So the one-standard-error rule (Breiman et al.) applies, towards fewer fallbacks: the
+ * lowest threshold whose utility is within one standard error of the best, where the standard
+ * error of the difference is √m for the m messages that the two thresholds decide differently
+ * (each changes the total by ±1). Strong evidence (many out-of-scope validation messages, or a
+ * clearly losing low-confidence region) keeps the threshold up; weak evidence answers.
  */
 export function chooseThreshold(candidates: readonly ThresholdCandidate[]): number {
   const sorted = [...candidates].sort((a, b) => b.confidence - a.confidence);
+  // Position j answers sorted[0..j]; j = -1 answers nothing (threshold 1, utility 0).
+  const positions: Array<{ answered: number; utility: number; threshold: number }> = [{ answered: 0, utility: 0, threshold: 1 }];
   let utility = 0;
-  let bestUtility = 0;
-  // Threshold 1 (+epsilon) answers nothing: utility 0.
-  let bestThreshold = 1;
   for (let i = 0; i < sorted.length; i++) {
     utility += sorted[i]!.correct ? 1 : -1;
     const next = sorted[i + 1];
     // A threshold can only sit between distinct confidences.
     if (next && next.confidence === sorted[i]!.confidence) continue;
-    if (utility >= bestUtility) {
-      bestUtility = utility;
-      bestThreshold = sorted[i]!.confidence;
-    }
+    positions.push({ answered: i + 1, utility, threshold: sorted[i]!.confidence });
   }
-  return bestThreshold;
+  let best = positions[0]!;
+  for (const position of positions) if (position.utility >= best.utility) best = position;
+  let chosen = best;
+  for (const position of positions) {
+    if (position.answered <= best.answered) continue;
+    if (best.utility - position.utility <= Math.sqrt(position.answered - best.answered)) chosen = position;
+  }
+  return chosen.threshold;
 }

@@ -1,7 +1,7 @@
 // Scoring a model against labelled messages: accuracy with the fallback counted in, in-scope
 // accuracy, out-of-scope recall, macro F1, calibration (ECE, reliability bins), per-intent
 // precision/recall/F1 and the confusions a report shows; plus single-message latency.
-import { OUT_OF_SCOPE, type IntentModel, type LabelledExample, type ModelMetrics } from '../nlu/types.ts';
+import { OUT_OF_SCOPE, type CommonModelMeta, type IntentModel, type LabelledExample, type ModelMetrics } from '../nlu/types.ts';
 
 export interface ScoredExample {
   /** The labelled intent; `oos` for out-of-scope. */
@@ -124,7 +124,7 @@ export interface ModelEvaluation {
  * Classifies every example one message at a time through the runtime (as a lone visitor message
  * would be), timing each call for the latency percentiles.
  */
-export async function evaluateModel(model: IntentModel, examples: readonly LabelledExample[]): Promise<ModelEvaluation> {
+export async function evaluateModel(model: IntentModel<CommonModelMeta>, examples: readonly LabelledExample[]): Promise<ModelEvaluation> {
   const known = new Set(model.meta.labels.filter((label) => label !== OUT_OF_SCOPE));
   const rows: ScoredExample[] = [];
   const latencies: number[] = [];

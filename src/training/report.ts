@@ -1,6 +1,6 @@
 // A self-contained HTML evaluation report for a support lead: the headline numbers, which intents
 // are weak, what gets mistaken for what, a confusion heatmap and a reliability diagram (SVG).
-import { OUT_OF_SCOPE, type ModelMeta } from '../nlu/types.ts';
+import { OUT_OF_SCOPE, type CommonModelMeta } from '../nlu/types.ts';
 import type { ModelEvaluation, ReliabilityBin } from './evaluate.ts';
 
 function escapeHtml(text: string): string {
@@ -95,7 +95,7 @@ ${ticks.join('\n')}
 </svg>`;
 }
 
-export function renderReport(input: { title: string; meta: ModelMeta; result: ModelEvaluation }): string {
+export function renderReport(input: { title: string; meta: CommonModelMeta; result: ModelEvaluation }): string {
   const { meta, result } = input;
   const evaluation = result.evaluation;
   const intentRows = [...evaluation.perIntent]

@@ -89,7 +89,7 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
   const encodedTrain = encode(trainingSet);
   const encodedValidation = encode(validationSet);
 
-  const shape = { buckets: featurizerConfig.buckets, vocabulary, embedding: hyperparameters.embedding, hidden: hyperparameters.hidden, classes: labels.length };
+  const shape = { buckets: featurizerConfig.buckets, vocabulary, embedding: hyperparameters.embedding, hidden: hyperparameters.hidden, classes: labels.length, projection: hyperparameters.projection };
   const trained = trainNetwork({
     train: encodedTrain,
     validation: encodedValidation,
@@ -128,8 +128,8 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
     encoder: 'builtin',
     labels,
     featurizer: { ...featurizerConfig, idfFile: IDF_FILE },
-    dimensions: { embedding: shape.embedding, hidden: shape.hidden, sentence: shape.embedding + shape.hidden },
-    sentenceBagWeight: trained.weights.sentenceBagWeight,
+    dimensions: { embedding: shape.embedding, hidden: shape.hidden, projection: shape.projection, sentence: shape.projection + shape.hidden },
+    sentenceLexicalWeight: trained.weights.sentenceLexicalWeight,
     widePath: hyperparameters.linear,
     temperature,
     threshold,

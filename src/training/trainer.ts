@@ -33,8 +33,10 @@ export interface Hyperparameters {
   linearLearningRate: number;
   /** Decoupled weight decay of a wide-path row, applied each time a batch touches it. */
   linearWeightDecay: number;
-  /** See NetworkWeights.sentenceBagWeight; an export choice, not used in training. */
-  sentenceBagWeight: number;
+  /** Width of the fixed random projection in the sentence vector (see NetworkWeights.projection). */
+  projection: number;
+  /** See NetworkWeights.sentenceLexicalWeight; an export choice, not used in training. */
+  sentenceLexicalWeight: number;
 }
 
 export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
@@ -49,10 +51,11 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   hiddenDropout: 0.3,
   featureDropout: 0.35,
   labelSmoothing: 0.1,
-  linear: true,
+  linear: false,
   linearLearningRate: 0.1,
   linearWeightDecay: 1e-4,
-  sentenceBagWeight: 0.5,
+  projection: 512,
+  sentenceLexicalWeight: 0.7,
 };
 
 export interface EpochReport {
@@ -70,11 +73,11 @@ export interface TrainedNetwork {
   epochsRun: number;
 }
 
-function initialWeights(shape: NetworkShape, rowOfBucket: Int32Array, random: () => number, hp: Hyperparameters): NetworkWeights {
+function initialWeights(shape: NetworkShape, rowOfBucket: Int32Array, random: () => number, hp: Hyperparameters, projectionSeed: number): NetworkWeights {
   const gaussian = (length: number, std: number) => Float32Array.from({ length }, () => normalDeviate(random) * std);
   return {
     shape,
-    sentenceBagWeight: hp.sentenceBagWeight,
+    sentenceLexicalWeight: hp.sentenceLexicalWeight,
     rowOfBucket,
     // Unit-variance bag at the start: the input is an L2-normalized TF-IDF vector.
     embedding: gaussian(shape.vocabulary * shape.embedding, 1 / Math.sqrt(shape.embedding)),
@@ -83,7 +86,26 @@ function initialWeights(shape: NetworkShape, rowOfBucket: Int32Array, random: ()
     outputWeight: gaussian(shape.hidden * shape.classes, Math.sqrt(1 / shape.hidden)),
     outputBias: new Float32Array(shape.classes),
     linear: new Float32Array(hp.linear ? shape.vocabulary * shape.classes : 0),
+    projection: randomProjection(shape.vocabulary * shape.projection, projectionSeed),
   };
+}
+
+/**
+ * Achlioptas' sparse random projection: +1 and −1 with probability 1/6 each, else 0. A seeded
+ * xorshift32 stream (not the training generator: tens of millions of draws, and training stays
+ * independent of the projection's width).
+ */
+function randomProjection(length: number, seed: number): Int8Array {
+  const table = new Int8Array(length);
+  let state = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    const draw = (state >>> 0) % 6;
+    table[i] = draw === 0 ? 1 : draw === 1 ? -1 : 0;
+  }
+  return table;
 }
 
 class AdamW {
@@ -221,8 +243,9 @@ class RowAdaGrad {
 function cloneWeights(weights: NetworkWeights): NetworkWeights {
   return {
     shape: weights.shape,
-    sentenceBagWeight: weights.sentenceBagWeight,
+    sentenceLexicalWeight: weights.sentenceLexicalWeight,
     rowOfBucket: weights.rowOfBucket,
+    projection: weights.projection,
     embedding: weights.embedding.slice(),
     hiddenWeight: weights.hiddenWeight.slice(),
     hiddenBias: weights.hiddenBias.slice(),
@@ -301,7 +324,7 @@ export function trainNetwork(options: {
 }): TrainedNetwork {
   const { train, validation, shape, hyperparameters: hp, seed } = options;
   const random = createRandom(seed);
-  const weights = initialWeights(shape, options.rowOfBucket, random, hp);
+  const weights = initialWeights(shape, options.rowOfBucket, random, hp, seed);
   const optimizers = {
     hiddenWeight: new AdamW(weights.hiddenWeight, hp.denseLearningRate, hp.weightDecay),
     hiddenBias: new AdamW(weights.hiddenBias, hp.denseLearningRate, 0),

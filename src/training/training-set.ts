@@ -2,6 +2,15 @@ import type { LabelledExample } from '../nlu/types.ts';
 import type { Catalogue } from '../catalogue/index.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { labelledMessages } from '../store/training-store.ts';
+import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
+
+/**
+ * Unlabelled text the model should know the words of: the knowledge documents, so that the
+ * retrieval fallback's sentence vectors cover their vocabulary.
+ */
+export async function knowledgeTexts(knowledgeDir: string): Promise<string[]> {
+  return (await loadKnowledge(knowledgeDir)).map((chunk) => embeddingText(chunk));
+}
 
 /** What the next model learns from: the catalogue plus every labelled message in Postgres. */
 export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalogue): Promise<LabelledExample[]> {

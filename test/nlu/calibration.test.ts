@@ -13,7 +13,16 @@ describe('calibration', () => {
     assert.ok(Math.abs(confidence - 0.75) < 0.01, `calibrated confidence ${confidence}`);
   });
 
-  it('falls back where answers are right less often than wrong', () => {
+  it('falls back where the validation data shows that answering loses', () => {
+    const repeat = (count: number, confidence: number, correct: boolean) => Array.from({ length: count }, () => ({ confidence, correct }));
+    // 100 confident right answers, then a low-confidence region that is clearly wrong (5 right, 40 wrong).
+    const clear = [...repeat(100, 0.9, true), ...repeat(5, 0.5, true), ...repeat(40, 0.3, false)];
+    assert.equal(chooseThreshold(clear), 0.5);
+    assert.equal(chooseThreshold(repeat(30, 0.9, false)), 1, 'never right: always fall back');
+  });
+
+  it('answers where the evidence for falling back is within noise (one-standard-error rule)', () => {
+    // The region below 0.6 loses by 2 of 8 messages: the best raw utility, but not supported by the data.
     const candidates = [
       ...[0.95, 0.9, 0.85, 0.8].map((confidence) => ({ confidence, correct: true })),
       { confidence: 0.6, correct: true },
@@ -22,8 +31,7 @@ describe('calibration', () => {
       { confidence: 0.35, correct: false },
       { confidence: 0.3, correct: true },
     ];
-    assert.equal(chooseThreshold(candidates), 0.6);
-    assert.equal(chooseThreshold([{ confidence: 0.9, correct: false }]), 1, 'never right: always fall back');
+    assert.equal(chooseThreshold(candidates), 0.3);
   });
 });
 

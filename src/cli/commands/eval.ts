@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadModel } from '../../nlu/runtime.ts';
+import { loadAnyModel } from '../../nlu/load.ts';
 import { readDatasets } from '../../training/datasets.ts';
 import { evaluateModel, type ModelEvaluation } from '../../training/evaluate.ts';
 import { renderReport } from '../../training/report.ts';
@@ -41,7 +41,7 @@ export function registerEvalCommand(program: Command, output: { write(text: stri
     .action(async (options: EvalCommandOptions) => {
       if (options.data.length === 0) throw new Error('eval needs --data FILE');
       const examples = await readDatasets(options.data);
-      const model = await loadModel(options.model);
+      const model = await loadAnyModel(options.model);
       try {
         const result = await evaluateModel(model, examples);
         const summary = { ...evalSummary(result), execution_provider: model.executionProvider };

@@ -1,18 +1,26 @@
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readDatasets } from '../../training/datasets.ts';
 import { trainModel, type TrainProgress } from '../../training/train.ts';
 import { loadCatalogue } from '../../catalogue/index.ts';
 import { trainAndRegister } from '../../training/bootstrap.ts';
 import { ModelRegistry } from '../../training/registry.ts';
-import { currentTrainingSet } from '../../training/training-set.ts';
+import { currentTrainingSet, knowledgeTexts } from '../../training/training-set.ts';
+import { join } from 'node:path';
 import { withDatabase } from '../context.ts';
+import { TransformersEncoder, trainTransformersHead } from '../../nlu/transformers/index.ts';
+import type { LabelledExample } from '../../nlu/types.ts';
+import { createRandom, stratifiedSplit } from '../../training/random.ts';
 
 interface TrainCommandOptions {
   data: string[];
   val?: string;
   out?: string;
   seed: string;
+  encoder: 'builtin' | 'transformers';
+  encoderModel?: string;
+  allowRemote?: boolean;
+  cacheDir?: string;
 }
 
 /** Progress as a bar on a terminal, as plain lines in logs and pipes. */
@@ -57,11 +65,16 @@ export function registerTrainCommand(program: Command): void {
     .option('--val <file>', 'validation data (default: a stratified 10% of --data)')
     .option('--out <dir>', 'artifact folder to write (model.onnx, idf.bin, meta.json)')
     .option('--seed <n>', 'random seed (training is deterministic given the seed)', '1')
+    .addOption(new Option('--encoder <kind>', 'builtin (trained from the data) or transformers (a pretrained encoder + a trained head)').choices(['builtin', 'transformers']).default('builtin'))
+    .option('--encoder-model <id-or-folder>', 'with --encoder transformers: a Hugging Face model id or a local model folder')
+    .option('--allow-remote', 'with --encoder transformers: allow downloading the model from the Hugging Face hub')
+    .option('--cache-dir <dir>', 'with --encoder transformers: where downloaded models are cached and looked up offline')
     .action(async (options: TrainCommandOptions) => {
       if (options.data.length === 0) return trainFromDatabase(Number(options.seed));
       if (!options.out) throw new Error('train from files needs --out DIR');
       const train = await readDatasets(options.data);
       const val = options.val ? await readDatasets([options.val]) : undefined;
+      if (options.encoder === 'transformers') return trainTransformers(train, val, options);
       const reporter = progressReporter();
       try {
         const result = await trainModel(train, { val, outDir: options.out, seed: Number(options.seed), onProgress: reporter.onProgress });
@@ -81,13 +94,35 @@ async function trainFromDatabase(seed: number): Promise<void> {
   await withDatabase(async ({ config, prisma, logger }) => {
     const catalogue = await loadCatalogue(config.intentsDir);
     const examples = await currentTrainingSet(prisma, catalogue);
+    const unlabelled = await knowledgeTexts(join(config.intentsDir, 'knowledge'));
     const reporter = progressReporter();
     try {
-      const version = await trainAndRegister({ examples, registry: new ModelRegistry(prisma), dataDir: config.dataDir, logger, seed, onProgress: reporter.onProgress });
+      const version = await trainAndRegister({ examples, registry: new ModelRegistry(prisma), dataDir: config.dataDir, logger, seed, unlabelled, onProgress: reporter.onProgress });
       reporter.stop();
       process.stdout.write(`${JSON.stringify({ name: version.name, status: version.status, examples: examples.length, artifactPath: version.artifactPath, metrics: version.metrics })}\n`);
     } finally {
       reporter.stop();
     }
   });
+}
+
+/** A pretrained feature-extraction encoder (Transformers.js) with a classification head trained on its embeddings. */
+async function trainTransformers(train: LabelledExample[], val: LabelledExample[] | undefined, options: TrainCommandOptions & { out?: string }): Promise<void> {
+  if (!options.encoderModel) throw new Error('--encoder transformers needs --encoder-model ID_OR_FOLDER');
+  const split = val ? { rest: train, heldOut: val } : stratifiedSplit(train, (example) => example.intent, 0.1, createRandom(Number(options.seed)));
+  const encoder = await TransformersEncoder.load(options.encoderModel, {
+    ...(options.allowRemote ? { allowRemote: true } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+  });
+  try {
+    const head = await trainTransformersHead(encoder, split.rest, {
+      validation: split.heldOut,
+      seed: Number(options.seed),
+      onEpoch: (epoch, loss) => process.stderr.write(`epoch ${epoch} loss=${loss.toFixed(4)}\n`),
+    });
+    await head.save(options.out!);
+    process.stdout.write(`${JSON.stringify({ out: options.out, encoder: 'transformers', encoderModel: encoder.modelId, labels: head.meta.labels.length, threshold: head.meta.threshold, temperature: head.meta.temperature })}\n`);
+  } finally {
+    await encoder.close();
+  }
 }

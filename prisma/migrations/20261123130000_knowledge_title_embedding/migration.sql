@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "KnowledgeChunk" ADD COLUMN "titleEmbedding" BYTEA;
