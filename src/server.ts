@@ -22,6 +22,7 @@ import { VisitorTokens } from './gateway/visitor-token.ts';
 import { corsOrigin, originAllowed } from './gateway/origins.ts';
 import { attachAgentWorkspace } from './gateway/agent-api.ts';
 import { registerStaticRoutes } from './gateway/static.ts';
+import { attachScaleOut, resolveScaleOut } from './gateway/scale-out.ts';
 
 export interface RunningServer {
   url: string;
@@ -105,6 +106,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       allowRequest: (request, callback) => callback(null, originAllowed(request, config.allowedOrigins)),
       cors: { origin: corsOrigin(config.allowedOrigins) },
     });
+    // Before any namespace is set up: rooms and events shared with other processes on this Postgres.
+    const scaleOut = await attachScaleOut(io, { mode: resolveScaleOut(config.scaleOut, config.databaseUrl), databaseUrl: database.url, logger });
     const agents = await attachAgentWorkspace({
       app: http,
       io,
@@ -152,6 +155,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await Promise.race([dialogue.drain(), grace]);
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));
+        await scaleOut.close();
         await http.close().catch(() => {});
         await fallback.close();
         await model.close();

@@ -22,6 +22,8 @@ const environmentSchema = z.object({
   MESSAGES_PER_SECOND: z.coerce.number().positive().default(5),
   MESSAGE_BURST: z.coerce.number().int().positive().default(10),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  // Several processes on one Postgres share rooms and events; unset: on when DATABASE_URL is set (src/gateway/scale-out.ts).
+  SCALE_OUT: z.enum(['postgres', 'off']).optional(),
 });
 
 export type Config = {
@@ -37,6 +39,7 @@ export type Config = {
   messagesPerSecond: number;
   messageBurst: number;
   shutdownGraceMs: number;
+  scaleOut: 'postgres' | 'off' | undefined;
 };
 
 export class ConfigError extends Error {
@@ -69,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     messagesPerSecond: values.MESSAGES_PER_SECOND,
     messageBurst: values.MESSAGE_BURST,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
+    scaleOut: values.SCALE_OUT,
   };
 }

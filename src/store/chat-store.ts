@@ -57,24 +57,34 @@ export class ChatStore {
    */
   async appendVisitorMessage(input: { conversationId: string; clientId: string; text: string }): Promise<{ message: Message; created: boolean }> {
     return guarded(async () => {
-      const existing = await this.findByClientId(input.conversationId, input.clientId);
-      if (existing) return { message: existing, created: false };
-      try {
-        const message = await this.prisma.$transaction(async (tx) => {
-          const created = await tx.message.create({
-            data: { id: randomUUID(), conversationId: input.conversationId, role: 'visitor', clientId: input.clientId, text: input.text },
-          });
-          await tx.conversation.update({ where: { id: input.conversationId }, data: { updatedAt: new Date() } });
-          return created;
-        });
-        return { message, created: true };
-      } catch (error) {
-        // Two sends of the same clientId raced; the other one won.
-        if (!isUniqueViolation(error)) throw error;
-        const winner = await this.findByClientId(input.conversationId, input.clientId);
-        if (!winner) throw error;
-        return { message: winner, created: false };
+      // One statement, one round trip (issue 8, bench:load): it was a lookup plus a four-statement
+      // transaction, and under load those round trips held the pool's connections. The insert is
+      // skipped on a repeated clientId, and the conversation is touched only when a row was added.
+      const rows = await this.prisma.$queryRaw<Array<Message & { created: boolean }>>`
+        WITH inserted AS (
+          INSERT INTO "Message" (id, "conversationId", role, "clientId", text)
+          VALUES (${randomUUID()}::uuid, ${input.conversationId}::uuid, 'visitor'::"MessageRole", ${input.clientId}, ${input.text})
+          ON CONFLICT ("conversationId", "clientId") DO NOTHING
+          RETURNING *
+        ), touched AS (
+          UPDATE "Conversation" SET "updatedAt" = now()
+          WHERE id = ${input.conversationId}::uuid AND EXISTS (SELECT 1 FROM inserted)
+          RETURNING id
+        )
+        SELECT inserted.*, true AS created FROM inserted
+        UNION ALL
+        SELECT m.*, false AS created FROM "Message" m
+        WHERE m."conversationId" = ${input.conversationId}::uuid AND m."clientId" = ${input.clientId} AND NOT EXISTS (SELECT 1 FROM inserted)`;
+      const row = rows[0];
+      if (row) {
+        const { created, ...message } = row;
+        return { message: message as Message, created };
       }
+      // Two sends of the same clientId raced: the other one committed after this statement's
+      // snapshot was taken, so its row is read again.
+      const winner = await this.findByClientId(input.conversationId, input.clientId);
+      if (!winner) throw new Error('a visitor message was neither stored nor found');
+      return { message: winner, created: false };
     });
   }
 
@@ -107,36 +117,29 @@ export class ChatStore {
    * over while the reply was being composed: then nothing is written and null is returned.
    */
   async appendBotReply(input: BotReplyInput): Promise<Message | null> {
-    return guarded(() =>
-      this.prisma.$transaction(async (tx) => {
-        const handedOver = input.nextState.status === 'waiting_for_agent';
-        const updated = await tx.conversation.updateMany({
-          where: { id: input.conversationId, status: { in: ['bot', 'resolved'] } },
-          data: {
-            status: input.nextState.status,
-            consecutiveFallbacks: input.nextState.consecutiveFallbacks,
-            ...(handedOver ? { waitingSince: new Date() } : {}),
-          },
-        });
-        if (updated.count === 0) return null;
-        const message = await tx.message.create({
-          data: {
-            id: randomUUID(),
-            conversationId: input.conversationId,
-            role: 'bot',
-            text: input.text,
-            replyToId: input.replyToId,
-            source: input.source,
-            intent: input.intent ?? null,
-            confidence: input.confidence ?? null,
-            modelVersionId: input.modelVersionId ?? null,
-            latencyMs: input.latencyMs ?? null,
-            ...(input.details === undefined ? {} : { details: input.details as Prisma.InputJsonValue }),
-          },
-        });
-        return message;
-      }),
-    );
+    const handedOver = input.nextState.status === 'waiting_for_agent';
+    const details = input.details === undefined ? null : JSON.stringify(input.details);
+    // One statement, one round trip (issue 8, bench:load; it was a four-statement transaction): the
+    // reply is inserted only if the conditional state update matched, atomically.
+    return guarded(async () => {
+      const rows = await this.prisma.$queryRaw<Message[]>`
+        WITH updated AS (
+          UPDATE "Conversation" SET
+            status = ${input.nextState.status}::"ConversationStatus",
+            "consecutiveFallbacks" = ${input.nextState.consecutiveFallbacks}::int,
+            "waitingSince" = CASE WHEN ${handedOver}::boolean THEN now() ELSE "waitingSince" END,
+            "updatedAt" = now()
+          WHERE id = ${input.conversationId}::uuid AND status IN ('bot', 'resolved')
+          RETURNING id
+        )
+        INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details)
+        SELECT ${randomUUID()}::uuid, updated.id, 'bot'::"MessageRole", ${input.text}, ${input.replyToId}::uuid, ${input.source}::"ReplySource",
+               ${input.intent ?? null}, ${input.confidence ?? null}::double precision, ${input.modelVersionId ?? null}::uuid,
+               ${input.latencyMs ?? null}::double precision, ${details}::jsonb
+        FROM updated
+        RETURNING *`;
+      return rows[0] ?? null;
+    });
   }
 
   async history(conversationId: string, limit = 500): Promise<Message[]> {
