@@ -12,6 +12,7 @@ import { OUT_OF_SCOPE, type LabelledExample } from '../src/nlu/types.ts';
 import { readDatasets } from '../src/training/datasets.ts';
 import { evaluateModel, scoreExamples, type ScoredExample } from '../src/training/evaluate.ts';
 import { trainModel } from '../src/training/train.ts';
+import type { Hyperparameters } from '../src/training/trainer.ts';
 
 const DATASETS_DIR = process.env.FRONTDESK_DATASETS ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/datasets');
 
@@ -80,7 +81,7 @@ async function benchBuiltin(dataset: BenchDataset, train: LabelledExample[], val
   const outDir = await mkdtemp(join(tmpdir(), `frontdesk-bench-${dataset.name}-`));
   try {
     const started = performance.now();
-    await trainModel(train, { outDir, val, seed });
+    await trainModel(train, { outDir, val, seed, hyperparameters });
     const trainSeconds = (performance.now() - started) / 1000;
     const model = await loadModel(outDir);
     try {
@@ -134,6 +135,8 @@ const seedFlag = args.indexOf('--seed');
 const seed = seedFlag >= 0 ? Number(args[seedFlag + 1]) : 1;
 const only = args.filter((_, index) => seedFlag < 0 || (index !== seedFlag && index !== seedFlag + 1));
 const skipPeer = process.env.FRONTDESK_BENCH_SKIP_PEER === '1';
+// FRONTDESK_BENCH_HYPERPARAMETERS='{"linear":true}' overrides training hyperparameters of our model.
+const hyperparameters = JSON.parse(process.env.FRONTDESK_BENCH_HYPERPARAMETERS ?? '{}') as Partial<Hyperparameters>;
 for (const dataset of DATASETS.filter((candidate) => only.length === 0 || only.includes(candidate.name))) {
   const paths = (relative: string[]) => relative.map((path) => join(DATASETS_DIR, path));
   const train = await readDatasets(paths(dataset.train));

@@ -9,7 +9,7 @@ import { OUT_OF_SCOPE, type LabelledExample, type ModelMeta, type ModelMetrics }
 import { chooseThreshold, fitTemperature, THRESHOLD_RULE } from './calibration.ts';
 import { metricsOf, scoreExamples, type Evaluation } from './evaluate.ts';
 import { createRandom, stratifiedSplit } from './random.ts';
-import { DEFAULT_HYPERPARAMETERS, predictLogits, trainNetwork, type EncodedExample, type EpochReport, type Hyperparameters } from './trainer.ts';
+import { DEFAULT_HYPERPARAMETERS, fitLinearSvm, predictLogits, trainNetwork, validationAccuracy, withLinearPath, type EncodedExample, type EpochReport, type Hyperparameters } from './trainer.ts';
 
 /** Share of the training data held out for validation when no validation set is given. */
 export const VALIDATION_FRACTION = 0.1;
@@ -100,8 +100,22 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
     onEpoch: (report) => opts.onProgress?.({ phase: 'epoch', ...report }),
   });
 
+  let network = trained.weights;
+  if (hyperparameters.linear) {
+    // The wide path: a linear SVM on the same rows, its scores added to the logits at the scale
+    // that scores best on validation (the smallest one on ties; 0 leaves the network alone).
+    const svm = fitLinearSvm(encodedTrain, vocabulary, labels.length, { C: hyperparameters.linearC, maxEpochs: hyperparameters.linearEpochs, seed });
+    let best = { accuracy: -Infinity, network };
+    for (const scale of hyperparameters.linearScales) {
+      const candidate = withLinearPath(trained.weights, svm, scale);
+      const score = validationAccuracy(candidate, encodedValidation);
+      if (score.accuracy > best.accuracy) best = { ...score, network: candidate };
+    }
+    network = best.network;
+  }
+
   opts.onProgress?.({ phase: 'calibrate' });
-  const validationLogits = predictLogits(trained.weights, encodedValidation);
+  const validationLogits = predictLogits(network, encodedValidation);
   const inScope = encodedValidation.flatMap((example, index) => (example.label >= 0 ? [index] : []));
   const temperature = fitTemperature(
     inScope.map((index) => validationLogits[index]!),
@@ -129,8 +143,8 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
     labels,
     featurizer: { ...featurizerConfig, idfFile: IDF_FILE },
     dimensions: { embedding: shape.embedding, hidden: shape.hidden, projection: shape.projection, sentence: shape.projection + shape.hidden },
-    sentenceLexicalWeight: trained.weights.sentenceLexicalWeight,
-    widePath: hyperparameters.linear,
+    sentenceLexicalWeight: network.sentenceLexicalWeight,
+    widePath: network.linear.length > 0,
     temperature,
     threshold,
     thresholdRule: THRESHOLD_RULE,
@@ -146,6 +160,6 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
     createdAt: new Date().toISOString(),
   };
   opts.onProgress?.({ phase: 'export', outDir: opts.outDir });
-  await writeArtifact(opts.outDir, { meta, onnx: buildIntentGraph(trained.weights, temperature), idf });
-  return { outDir: opts.outDir, meta, metrics: meta.training.validation, thresholds: { temperature, threshold }, validation, network: trained.weights };
+  await writeArtifact(opts.outDir, { meta, onnx: buildIntentGraph(network, temperature), idf });
+  return { outDir: opts.outDir, meta, metrics: meta.training.validation, thresholds: { temperature, threshold }, validation, network };
 }

@@ -92,6 +92,28 @@ describe('built-in intent model', () => {
     together.forEach((prediction, index) => assert.ok(Math.abs(prediction.confidence - alone[index]!) < 1e-6));
   });
 
+  it('adds the wide path (linear SVM) when asked, and ONNX Runtime still equals the TypeScript forward pass', async () => {
+    const wideDir = await mkdtemp(join(tmpdir(), 'frontdesk-model-'));
+    let wide: IntentModel | undefined;
+    try {
+      const trained = await trainModel(train, { outDir: wideDir, seed: 7, hyperparameters: { ...QUICK, linear: true, linearScales: [2] } });
+      assert.ok(trained.meta.widePath && trained.network.linear.length > 0);
+      wide = await loadModel(wideDir, { executionProviders: ['cpu'] });
+      const { idf } = await readArtifact(wideDir);
+      const texts = test.slice(0, 20).map((example) => example.text);
+      const predictions = await wide.classifyBatch(texts);
+      texts.forEach((text, index) => {
+        const features = featurize(text, wide!.meta.featurizer, idf);
+        const reference = forwardFromBuckets(trained.network, features.ids, features.weights, wide!.meta.temperature);
+        const top = predictions[index]!;
+        assert.ok(Math.abs(top.confidence - reference.probs[wide!.meta.labels.indexOf(top.topIntent)]!) < 1e-5);
+      });
+    } finally {
+      await wide?.close();
+      await rm(wideDir, { recursive: true, force: true });
+    }
+  });
+
   it('trains deterministically given a seed', async () => {
     const again = await mkdtemp(join(tmpdir(), 'frontdesk-model-'));
     try {
