@@ -23,6 +23,7 @@ import { corsOrigin, originAllowed } from './gateway/origins.ts';
 import { attachAgentWorkspace } from './gateway/agent-api.ts';
 import { registerStaticRoutes } from './gateway/static.ts';
 import { attachScaleOut, resolveScaleOut } from './gateway/scale-out.ts';
+import { startRetrainScheduler } from './training/scheduler.ts';
 
 export interface RunningServer {
   url: string;
@@ -39,7 +40,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     await applyMigrations(database.url, logger);
-    prisma = createPrismaClient(database.url);
+    prisma = createPrismaClient(database.url, config.databasePoolSize);
     const db = prisma;
     const store = new ChatStore(db);
     const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')));
@@ -138,6 +139,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
     });
 
+    // Periodic retraining in a worker thread, gated before promotion (docs/learning-loop.md).
+    const retraining = startRetrainScheduler(config.retrainSchedule, {
+      prisma: db, databaseUrl: database.url, registry, catalogue, intentsDir: config.intentsDir, dataDir: config.dataDir, logger: logger.child({ component: 'retrain' }), margin: config.promotionMargin,
+    });
+
     await http.listen({ port: config.port, host: config.host });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -152,6 +158,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         shuttingDown = true;
         // Stop taking connections, let acknowledged messages get their replies, then release resources.
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+        await retraining.stop();
         await Promise.race([dialogue.drain(), grace]);
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -5,6 +5,8 @@ import { registerModelsCommand } from './commands/models.ts';
 import { registerAgentsCommand } from './commands/agents.ts';
 import { registerTrainCommand } from './commands/train.ts';
 import { registerEvalCommand } from './commands/eval.ts';
+import { registerImportCommand } from './commands/import.ts';
+import { registerExportCommand } from './commands/export.ts';
 
 export function buildProgram(): Command {
   const program = new Command('frontdesk')
@@ -17,5 +19,7 @@ export function buildProgram(): Command {
   registerAgentsCommand(program);
   registerTrainCommand(program);
   registerEvalCommand(program);
+  registerImportCommand(program);
+  registerExportCommand(program);
   return program;
 }

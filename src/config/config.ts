@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { Cron } from 'croner';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const commaList = z
@@ -24,7 +25,25 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   // Several processes on one Postgres share rooms and events; unset: on when DATABASE_URL is set (src/gateway/scale-out.ts).
   SCALE_OUT: z.enum(['postgres', 'off']).optional(),
+  // Connections of this process's query pool; every in-flight message holds one per statement.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  // Periodic retraining (docs/learning-loop.md): a cron expression, or "off". Default: every night at 03:00.
+  RETRAIN_SCHEDULE: z
+    .string()
+    .default('0 3 * * *')
+    .refine((value) => value === 'off' || validCron(value), 'must be a cron expression such as "0 3 * * *", or "off"'),
+  // How much less accurate (absolute, 0..1) than the active version a candidate may be on an evaluation set and still be promoted.
+  PROMOTION_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
 });
+
+function validCron(pattern: string): boolean {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = {
   port: number;
@@ -40,6 +59,9 @@ export type Config = {
   messageBurst: number;
   shutdownGraceMs: number;
   scaleOut: 'postgres' | 'off' | undefined;
+  databasePoolSize: number;
+  retrainSchedule: string | null;
+  promotionMargin: number;
 };
 
 export class ConfigError extends Error {
@@ -73,5 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     messageBurst: values.MESSAGE_BURST,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     scaleOut: values.SCALE_OUT,
+    databasePoolSize: values.DATABASE_POOL_SIZE,
+    retrainSchedule: values.RETRAIN_SCHEDULE === 'off' ? null : values.RETRAIN_SCHEDULE,
+    promotionMargin: values.PROMOTION_MARGIN,
   };
 }

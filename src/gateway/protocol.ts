@@ -3,9 +3,13 @@ import type { Message } from '../store/chat-store.ts';
 import { ProtocolError } from './errors.ts';
 
 /** What the visitor's client sends, validated before anything else happens. */
+// Postgres text cannot hold U+0000: a NUL in a clientId or text failed the insert with INTERNAL
+// (found by test/faults/fuzz.test.ts); it is an invalid payload.
+const noNul = (value: string) => !value.includes('\u0000');
+
 export const messagePayload = z.object({
-  clientId: z.string().min(1).max(128),
-  text: z.string(),
+  clientId: z.string().min(1).max(128).refine(noNul, 'must not contain NUL characters'),
+  text: z.string().refine(noNul, 'must not contain NUL characters'),
   conversationId: z.string().optional(),
 });
 

@@ -1,7 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
-import { Prisma } from './prisma.ts';
-import { guarded, isUniqueViolation } from './errors.ts';
+import { DatabaseUnavailableError, guarded } from './errors.ts';
+
+/**
+ * A raw query's connection failure arrives as P2010 "Raw query failed … Can't reach database server",
+ * which `isConnectionFailure` does not know: without this, a message sent during an outage was
+ * answered INTERNAL instead of DATABASE_UNAVAILABLE (test/gateway/database-outage.test.ts).
+ */
+async function raw<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === 'P2010' && typeof message === 'string' && /can't reach database server|connection (terminated|closed|refused)|ECONNREFUSED|ECONNRESET|shutting down|starting up/i.test(message)) {
+      throw new DatabaseUnavailableError(error);
+    }
+    throw error;
+  }
+}
 import type { Conversation, Message } from '../generated/prisma/client.ts';
 import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
 
@@ -60,7 +76,7 @@ export class ChatStore {
       // One statement, one round trip (issue 8, bench:load): it was a lookup plus a four-statement
       // transaction, and under load those round trips held the pool's connections. The insert is
       // skipped on a repeated clientId, and the conversation is touched only when a row was added.
-      const rows = await this.prisma.$queryRaw<Array<Message & { created: boolean }>>`
+      const rows = await raw(() => this.prisma.$queryRaw<Array<Message & { created: boolean }>>`
         WITH inserted AS (
           INSERT INTO "Message" (id, "conversationId", role, "clientId", text)
           VALUES (${randomUUID()}::uuid, ${input.conversationId}::uuid, 'visitor'::"MessageRole", ${input.clientId}, ${input.text})
@@ -74,7 +90,7 @@ export class ChatStore {
         SELECT inserted.*, true AS created FROM inserted
         UNION ALL
         SELECT m.*, false AS created FROM "Message" m
-        WHERE m."conversationId" = ${input.conversationId}::uuid AND m."clientId" = ${input.clientId} AND NOT EXISTS (SELECT 1 FROM inserted)`;
+        WHERE m."conversationId" = ${input.conversationId}::uuid AND m."clientId" = ${input.clientId} AND NOT EXISTS (SELECT 1 FROM inserted)`);
       const row = rows[0];
       if (row) {
         const { created, ...message } = row;
@@ -94,21 +110,36 @@ export class ChatStore {
 
   /** The bot's or an agent's reply to a visitor message, if one was stored. */
   async replyTo(messageId: string): Promise<Message | null> {
-    return guarded(() => this.prisma.message.findFirst({ where: { replyToId: messageId }, orderBy: { seq: 'asc' } }));
+    // Not `findFirst({ orderBy: { seq: 'asc' } })`: with ORDER BY seq LIMIT 1 the planner walks the
+    // whole "Message_seq_key" index filtering on replyToId (EXPLAIN: 7,600 rows read for one reply,
+    // linear in the table; found under bench:load). A message has one or two replies: fetch them by
+    // the replyToId index and take the earliest here.
+    return guarded(async () => {
+      const replies = await this.prisma.message.findMany({ where: { replyToId: messageId } });
+      return replies.reduce<Message | null>((first, reply) => (first === null || reply.seq < first.seq ? reply : first), null);
+    });
   }
 
   /**
-   * Visitor messages the bot has not answered yet (oldest first): only those after the last bot or
-   * agent message, since an agent's reply answers everything the visitor said before it.
+   * Visitor messages the bot has not answered yet (oldest first): those without a reply, unless an
+   * agent spoke after them (an agent's reply answers everything the visitor said before it) or the bot
+   * answered a later visitor message (the bot skipped this one on purpose, e.g. while an agent had it).
+   *
+   * Fixed under the kill -9 test (issue 8): this used to cut off at the last bot or agent message of
+   * any kind, but the reply to message N is often stored after message N+1 was acknowledged; a crash
+   * then left N+1 acknowledged and never answered, because N's later reply hid it.
    */
   async unansweredVisitorMessages(conversationId: string): Promise<Message[]> {
     return guarded(() =>
-      this.prisma.$queryRaw<Message[]>`
+      raw(() => this.prisma.$queryRaw<Message[]>`
         SELECT m.* FROM "Message" m
         WHERE m."conversationId" = ${conversationId}::uuid AND m.role = 'visitor'
-          AND m.seq > COALESCE((SELECT max(o.seq) FROM "Message" o WHERE o."conversationId" = ${conversationId}::uuid AND o.role <> 'visitor'), 0)
           AND NOT EXISTS (SELECT 1 FROM "Message" r WHERE r."replyToId" = m.id)
-        ORDER BY m.seq ASC`,
+          AND NOT EXISTS (SELECT 1 FROM "Message" a WHERE a."conversationId" = m."conversationId" AND a.role = 'agent' AND a.seq > m.seq)
+          AND NOT EXISTS (
+            SELECT 1 FROM "Message" b JOIN "Message" v ON v.id = b."replyToId"
+            WHERE b."conversationId" = m."conversationId" AND b.role = 'bot' AND v.seq > m.seq)
+        ORDER BY m.seq ASC`),
     );
   }
 
@@ -122,7 +153,7 @@ export class ChatStore {
     // One statement, one round trip (issue 8, bench:load; it was a four-statement transaction): the
     // reply is inserted only if the conditional state update matched, atomically.
     return guarded(async () => {
-      const rows = await this.prisma.$queryRaw<Message[]>`
+      const rows = await raw(() => this.prisma.$queryRaw<Message[]>`
         WITH updated AS (
           UPDATE "Conversation" SET
             status = ${input.nextState.status}::"ConversationStatus",
@@ -137,7 +168,7 @@ export class ChatStore {
                ${input.intent ?? null}, ${input.confidence ?? null}::double precision, ${input.modelVersionId ?? null}::uuid,
                ${input.latencyMs ?? null}::double precision, ${details}::jsonb
         FROM updated
-        RETURNING *`;
+        RETURNING *`);
       return rows[0] ?? null;
     });
   }

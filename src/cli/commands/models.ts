@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ModelRegistry } from '../../training/registry.ts';
 import { withDatabase } from '../context.ts';
+import { rollback } from '../../training/retrain.ts';
 
 export function registerModelsCommand(program: Command): void {
   const models = program.command('models').description('List and promote intent model versions');
@@ -28,6 +29,16 @@ export function registerModelsCommand(program: Command): void {
       withDatabase(async ({ prisma }) => {
         const promoted = await new ModelRegistry(prisma).promote(name);
         process.stdout.write(`${promoted.name} is now active.\n`);
+      }),
+    );
+
+  models
+    .command('rollback')
+    .description('Make the previously active version active again; the current one is kept as rejected')
+    .action(() =>
+      withDatabase(async ({ prisma }) => {
+        const { from, to } = await rollback(prisma, new ModelRegistry(prisma));
+        process.stdout.write(`${to.name} is now active (rolled back from ${from.name}, now rejected).\n`);
       }),
     );
 }

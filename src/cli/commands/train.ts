@@ -11,6 +11,7 @@ import { withDatabase } from '../context.ts';
 import { TransformersEncoder, trainTransformersHead } from '../../nlu/transformers/index.ts';
 import type { LabelledExample } from '../../nlu/types.ts';
 import { createRandom, stratifiedSplit } from '../../training/random.ts';
+import { retrain } from '../../training/retrain.ts';
 
 interface TrainCommandOptions {
   data: string[];
@@ -21,6 +22,8 @@ interface TrainCommandOptions {
   encoderModel?: string;
   allowRemote?: boolean;
   cacheDir?: string;
+  gate?: boolean;
+  margin?: string;
 }
 
 /** Progress as a bar on a terminal, as plain lines in logs and pipes. */
@@ -69,7 +72,10 @@ export function registerTrainCommand(program: Command): void {
     .option('--encoder-model <id-or-folder>', 'with --encoder transformers: a Hugging Face model id or a local model folder')
     .option('--allow-remote', 'with --encoder transformers: allow downloading the model from the Hugging Face hub')
     .option('--cache-dir <dir>', 'with --encoder transformers: where downloaded models are cached and looked up offline')
+    .option('--gate', 'without --data: train in a worker on the redacted training set, run the promotion gate against the active version, then promote the candidate or keep it as rejected (docs/learning-loop.md)')
+    .option('--margin <m>', 'with --gate: how much less accurate than the active version a candidate may be (default PROMOTION_MARGIN)')
     .action(async (options: TrainCommandOptions) => {
+      if (options.data.length === 0 && options.gate) return trainAndGate(Number(options.seed), options.margin === undefined ? undefined : Number(options.margin));
       if (options.data.length === 0) return trainFromDatabase(Number(options.seed));
       if (!options.out) throw new Error('train from files needs --out DIR');
       const train = await readDatasets(options.data);
@@ -100,6 +106,29 @@ async function trainFromDatabase(seed: number): Promise<void> {
       const version = await trainAndRegister({ examples, registry: new ModelRegistry(prisma), dataDir: config.dataDir, logger, seed, unlabelled, onProgress: reporter.onProgress });
       reporter.stop();
       process.stdout.write(`${JSON.stringify({ name: version.name, status: version.status, examples: examples.length, artifactPath: version.artifactPath, metrics: version.metrics })}\n`);
+    } finally {
+      reporter.stop();
+    }
+  });
+}
+
+/** `frontdesk train --gate`: one turn of the learning loop, on demand. */
+async function trainAndGate(seed: number, margin: number | undefined): Promise<void> {
+  await withDatabase(async ({ config, prisma, logger, databaseUrl }) => {
+    const catalogue = await loadCatalogue(config.intentsDir);
+    const reporter = progressReporter();
+    try {
+      const result = await retrain({
+        prisma, databaseUrl, registry: new ModelRegistry(prisma), catalogue, intentsDir: config.intentsDir, dataDir: config.dataDir, logger, seed,
+        margin: margin ?? config.promotionMargin, trigger: 'cli',
+        onProgress: (progress) => {
+          if (progress.phase === 'epoch') reporter.onProgress({ phase: 'epoch', epoch: progress.epoch ?? 0, maxEpochs: progress.maxEpochs ?? 0, trainLoss: progress.trainLoss ?? 0, validationAccuracy: progress.validationAccuracy ?? 0 } as TrainProgress);
+          else if (progress.phase === 'gate') process.stderr.write(process.stderr.isTTY ? '' : 'gate\n');
+        },
+      });
+      reporter.stop();
+      for (const reason of result.report?.reasons ?? []) process.stderr.write(`${reason}\n`);
+      process.stdout.write(`${JSON.stringify({ name: result.version.name, status: result.version.status, promoted: result.promoted, decision: result.report?.decision, examples: result.examples, frozen: result.report?.sets.frozen?.n ?? 0, recent: result.report?.sets.recent?.n ?? 0, metrics: result.version.metrics })}\n`);
     } finally {
       reporter.stop();
     }

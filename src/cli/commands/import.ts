@@ -1,0 +1,57 @@
+import cliProgress from 'cli-progress';
+import { Option, type Command } from 'commander';
+import { withDatabase } from '../context.ts';
+import { importFile, type ImportProgress } from '../../training/importer.ts';
+import type { ImportFormat } from '../../training/import.ts';
+
+function progressReporter(): { onProgress: (progress: ImportProgress) => void; stop: () => void } {
+  if (!process.stderr.isTTY) {
+    let lastReported = -1;
+    return {
+      onProgress: ({ done, total }) => {
+        const step = Math.max(1, Math.floor(total / 10));
+        if (done === total || done - lastReported >= step) {
+          process.stderr.write(`imported ${done}/${total} conversations\n`);
+          lastReported = done;
+        }
+      },
+      stop: () => {},
+    };
+  }
+  const bar = new cliProgress.SingleBar({ format: 'importing |{bar}| {value}/{total} conversations', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    onProgress: ({ done, total }) => {
+      if (!started) bar.start(total, done);
+      started = true;
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import <file>')
+    .description('Import historical dialogue logs (ABCD JSON, CSV text,intent, JSONL conversations) as conversations, messages and labels; re-importing creates no duplicates')
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['abcd', 'csv', 'jsonl']))
+    .option('--strict', 'exit with code 2 when any record was malformed (they are skipped either way)')
+    .action((file: string, options: { format?: ImportFormat; strict?: boolean }) =>
+      withDatabase(async ({ prisma }) => {
+        const reporter = progressReporter();
+        try {
+          const summary = await importFile(prisma, file, { ...(options.format ? { format: options.format } : {}), onProgress: reporter.onProgress });
+          reporter.stop();
+          for (const problem of summary.skipped) process.stderr.write(`${file}:${problem.line}: skipped: ${problem.reason}\n`);
+          const { skipped, ...rest } = summary;
+          process.stdout.write(`${JSON.stringify({ ...rest, skipped: skipped.length })}\n`);
+          if (options.strict && skipped.length > 0) process.exitCode = 2;
+        } finally {
+          reporter.stop();
+        }
+      }),
+    );
+}

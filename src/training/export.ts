@@ -1,0 +1,51 @@
+// Exports for other tools, always redacted (src/training/redact.ts):
+//  - labelled examples: one `{ "text", "intent", "origin" }` line per labelled visitor message, the
+//    latest label of a text winning (the rows a retraining learns from, before the evaluation split);
+//  - conversations: one `{ "id", "messages": [{ "role", "text", "intent"? }] }` line per
+//    conversation, the format `frontdesk import --format jsonl` reads back.
+import type { Writable } from 'node:stream';
+import type { PrismaClient } from '../store/prisma.ts';
+import { guarded } from '../store/errors.ts';
+import { labelRows, normalizedKey } from './learning-set.ts';
+import { redact } from './redact.ts';
+
+async function write(out: Writable, line: string): Promise<void> {
+  if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+}
+
+export async function exportLabelled(prisma: PrismaClient, out: Writable): Promise<number> {
+  const byText = new Map<string, { text: string; intent: string; origin: string }>();
+  for (const row of await labelRows(prisma)) {
+    const text = redact(row.text);
+    const key = normalizedKey(text);
+    byText.delete(key);
+    byText.set(key, { text, intent: row.intent, origin: row.origin });
+  }
+  for (const example of byText.values()) await write(out, `${JSON.stringify(example)}\n`);
+  return byText.size;
+}
+
+const PAGE = 500;
+
+export async function exportConversations(prisma: PrismaClient, out: Writable): Promise<number> {
+  let cursor: string | undefined;
+  let count = 0;
+  for (;;) {
+    const page = await guarded(() =>
+      prisma.conversation.findMany({
+        take: PAGE,
+        ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+        orderBy: { id: 'asc' },
+        select: { id: true, messages: { orderBy: { seq: 'asc' }, select: { role: true, text: true, label: { select: { intent: true } } } } },
+      }),
+    );
+    if (page.length === 0) return count;
+    for (const conversation of page) {
+      if (conversation.messages.length === 0) continue;
+      const messages = conversation.messages.map((message) => ({ role: message.role, text: redact(message.text), ...(message.label ? { intent: message.label.intent } : {}) }));
+      await write(out, `${JSON.stringify({ id: conversation.id, messages })}\n`);
+      count++;
+    }
+    cursor = page.at(-1)!.id;
+  }
+}

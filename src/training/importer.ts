@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import type { PrismaClient } from '../store/prisma.ts';
+import { importConversations } from '../store/import-store.ts';
+import { detectFormat, parseImport, type ImportConversation, type ImportFormat, type ImportProblem } from './import.ts';
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+}
+
+export interface ImportSummary {
+  file: string;
+  format: ImportFormat;
+  records: number;
+  created: number;
+  existing: number;
+  messages: number;
+  labels: number;
+  skipped: ImportProblem[];
+}
+
+/** Conversations per transaction: each conversation is whole or absent, and batches keep big files fast. */
+export const IMPORT_BATCH = 200;
+
+/** Imports a log file: malformed records are reported (with their line) and skipped, the rest written in batches. */
+export async function importFile(
+  prisma: PrismaClient,
+  file: string,
+  options: { format?: ImportFormat; onProgress?: (progress: ImportProgress) => void; batchSize?: number } = {},
+): Promise<ImportSummary> {
+  const content = await readFile(file, 'utf8');
+  const format = options.format ?? detectFormat(file, content);
+  const records = parseImport(content, format);
+  const valid: ImportConversation[] = [];
+  const skipped: ImportProblem[] = [];
+  for (const record of records) {
+    if (record.ok) valid.push(record.conversation);
+    else skipped.push(record.problem);
+  }
+  const summary: ImportSummary = { file, format, records: records.length, created: 0, existing: 0, messages: 0, labels: 0, skipped };
+  const batchSize = options.batchSize ?? IMPORT_BATCH;
+  options.onProgress?.({ done: 0, total: valid.length });
+  for (let start = 0; start < valid.length; start += batchSize) {
+    const batch = valid.slice(start, start + batchSize);
+    const result = await importConversations(prisma, batch);
+    summary.created += result.created;
+    summary.existing += result.existing;
+    summary.labels += result.labels;
+    options.onProgress?.({ done: Math.min(valid.length, start + batch.length), total: valid.length });
+  }
+  summary.messages = valid.reduce((sum, conversation) => sum + conversation.messages.length, 0);
+  return summary;
+}

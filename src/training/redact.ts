@@ -1,0 +1,100 @@
+// Personal data is redacted from every text before it is trained on or exported: e-mail addresses,
+// card numbers (13–19 digits that pass the Luhn check), phone numbers and street addresses are
+// replaced by a placeholder token. The patterns favour precision on customer-service text: an order
+// number or an amount of money is not a phone number, and a number that fails the Luhn check is
+// not a card (order ids stay, so the model can still learn "my order 12345 has not arrived").
+
+export const REDACTION_TOKENS = {
+  email: '[email]',
+  card: '[card]',
+  phone: '[phone]',
+  address: '[address]',
+} as const;
+
+export type RedactionKind = keyof typeof REDACTION_TOKENS;
+
+export interface RedactionResult {
+  text: string;
+  /** How many of each kind were replaced. */
+  counts: Record<RedactionKind, number>;
+}
+
+const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
+
+// A run of digits with optional single spaces or dashes between them (card numbers are written in groups).
+const DIGIT_RUN = /(?<![\p{N}])\d(?:[ -]?\d){12,18}(?![\p{N}])/gu;
+
+// Phone numbers: an international +CC number, or a 10-digit national number written with
+// separators or brackets ((791) 582-4288, 791-582-4288, 791.582.4288, 07911 123456), or 10–12 bare
+// digits starting with 0 or +. A bare run of digits without separators is an order number.
+const PHONE_PATTERNS = [
+  /(?<![\p{N}\w])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}(?![\p{N}])/gu,
+  /(?<![\p{N}\w])\(\d{3}\)[ .-]?\d{3}[ .-]?\d{4}(?![\p{N}])/gu,
+  /(?<![\p{N}\w])\d{3}[.-]\d{3}[.-]\d{4}(?![\p{N}])/gu,
+  /(?<![\p{N}\w])\d{3} \d{3} \d{4}(?![\p{N}])/gu,
+  /(?<![\p{N}\w])0\d{3,4}[ -]\d{6,7}(?![\p{N}])/gu,
+];
+
+const STREET_TYPES = [
+  'street', 'st', 'avenue', 'ave', 'road', 'rd', 'boulevard', 'blvd', 'lane', 'ln', 'drive', 'dr', 'court', 'ct',
+  'place', 'pl', 'square', 'sq', 'terrace', 'way', 'highway', 'hwy', 'parkway', 'pkwy', 'circle', 'cir', 'trail',
+  'strasse', 'straße', 'str', 'weg', 'gasse', 'platz', 'allee',
+].join('|');
+
+const ADDRESS_PATTERNS = [
+  // 1234 Main Street, 12 B Elm Rd. (house number, one to four capitalised or lower-case words, a street type)
+  new RegExp(String.raw`(?<![\p{N}\w])\d{1,6}[A-Za-z]?\s+(?:[\p{L}'.-]+\s+){0,3}?(?:${STREET_TYPES})\b\.?(?:,?\s*(?:apt|apartment|suite|unit|#)\.?\s*[\w-]+)?`, 'giu'),
+  // Hauptstraße 5, Lindenweg 12a (German style: the number follows)
+  /(?<![\p{L}])[\p{Lu}][\p{L}-]*(?:straße|strasse|str\.|weg|gasse|platz|allee)\s+\d{1,5}[a-z]?(?![\p{N}])/gu,
+  // P.O. Box 123
+  /\bp\.?\s?o\.?\s+box\s+\d+/giu,
+];
+
+/** Luhn checksum of a digit string. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let digit = digits.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+/** Replaces personal data in a text by placeholder tokens; the counts say what was found. */
+export function redactDetailed(text: string): RedactionResult {
+  const counts: Record<RedactionKind, number> = { email: 0, card: 0, phone: 0, address: 0 };
+  let result = text.replace(EMAIL, () => {
+    counts.email++;
+    return REDACTION_TOKENS.email;
+  });
+  result = result.replace(DIGIT_RUN, (match) => {
+    const digits = match.replace(/[ -]/g, '');
+    if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return match;
+    counts.card++;
+    return REDACTION_TOKENS.card;
+  });
+  for (const pattern of PHONE_PATTERNS) {
+    result = result.replace(pattern, () => {
+      counts.phone++;
+      return REDACTION_TOKENS.phone;
+    });
+  }
+  for (const pattern of ADDRESS_PATTERNS) {
+    result = result.replace(pattern, () => {
+      counts.address++;
+      return REDACTION_TOKENS.address;
+    });
+  }
+  return { text: result, counts };
+}
+
+export function redact(text: string): string {
+  return redactDetailed(text).text;
+}
