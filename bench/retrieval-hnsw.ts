@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HNSW_PARAMS, VectorIndex, type HnswParams } from '../src/retrieval/vector-index.ts';
+import { createRandom } from '../src/training/random.ts';
 
 export type Distribution = 'clustered' | 'uniform';
 
@@ -55,7 +56,7 @@ export async function measureHnsw(overrides: Partial<HnswBenchOptions> = {}): Pr
   const options = { ...DEFAULT_BENCH_OPTIONS, ...overrides };
   const { n, dim, k } = options;
   const params = { ...DEFAULT_HNSW_PARAMS, ...options.params };
-  const random = mulberry32(options.seed);
+  const random = createRandom(options.seed);
   const sample = options.distribution === 'clustered' ? clusteredSampler(dim, random) : uniformSampler(dim, random);
   const data = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) data.set(sample(), i * dim);
@@ -168,17 +169,6 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-/** Small seeded PRNG so every run measures the same data. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

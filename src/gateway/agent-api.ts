@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { AgentError, isExpectedAgentError, toAgentError } from '../agents/errors
 import { conversationFilters, parseAgentPayload, uuid } from '../agents/payloads.ts';
 import { AgentWorkspace, type ConversationAction, type IntentOption } from '../agents/workspace.ts';
 import { attachAgentNamespace } from './agent-namespace.ts';
+import { listFiles } from './static.ts';
 
 export interface AgentApiOptions {
   workspace: AgentWorkspace;
@@ -290,20 +291,3 @@ async function registerConsole(app: FastifyInstance, dir: string): Promise<void>
   app.get('/console/*', (request, reply) => serve((request.params as { '*': string })['*'] ?? '')(request, reply));
 }
 
-async function listFiles(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(path)));
-    else if (entry.isFile()) files.push(path);
-  }
-  return files;
-}

@@ -170,7 +170,8 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Every file under `dir` (hidden ones excluded), sorted; none when it does not exist. */
+export async function listFiles(dir: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
