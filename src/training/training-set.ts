@@ -2,6 +2,7 @@ import type { LabelledExample } from '../nlu/types.ts';
 import type { Catalogue } from '../catalogue/index.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { labelledMessages } from '../store/training-store.ts';
+import { redact } from './redact.ts';
 import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
 
 /**
@@ -14,7 +15,9 @@ export async function knowledgeTexts(knowledgeDir: string): Promise<string[]> {
 
 /** What the next model learns from: the catalogue plus every labelled message in Postgres. */
 export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalogue): Promise<LabelledExample[]> {
-  return assembleTrainingSet(catalogue.trainingExamples(), await labelledMessages(prisma));
+  // Visitors' personal data (emails, phone and card numbers, addresses) never reaches a model.
+  const labelled = (await labelledMessages(prisma)).map((message) => ({ text: redact(message.text), intent: message.intent }));
+  return assembleTrainingSet(catalogue.trainingExamples(), labelled);
 }
 
 /**
