@@ -82,7 +82,7 @@ export class KnowledgeFallback implements RetrievalFallback {
     if (!served || !encoder || encoder.id !== served.encoderId || served.threshold.threshold === null) return null;
     const [top] = await served.retriever.search(text, 1);
     if (!top || top.score < served.threshold.threshold) return null;
-    return { text: top.meta.text, score: top.score, source: top.meta.source, kind: top.meta.kind, title: top.meta.title };
+    return { text: joinSoftLineBreaks(top.meta.text), score: top.score, source: top.meta.source, kind: top.meta.kind, title: top.meta.title };
   }
 
   /** Syncs the knowledge documents and (re)builds the index for the current encoder; serialised. */
@@ -202,4 +202,12 @@ function textToEmbed(chunk: StoredChunk): string {
 
 function metaOf(chunk: StoredChunk): ChunkMeta {
   return { source: chunk.source, kind: chunk.kind, title: chunk.title, text: chunk.text };
+}
+
+/**
+ * Markdown wraps paragraphs with single line breaks that a chat bubble would show as hard breaks:
+ * join them, keeping paragraph breaks and list items on their own lines.
+ */
+export function joinSoftLineBreaks(markdown: string): string {
+  return markdown.replace(/([^\n])\n(?!\n|\s*(?:[-*+]|\d+[.)])\s)/g, '$1 ');
 }
