@@ -1,10 +1,14 @@
-import { embeddedDatabaseUrl } from '../helpers/database.ts';
+import { readFileSync } from 'node:fs';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
 import { AgentAuth } from '../../src/agents/auth.ts';
 import { AgentStore } from '../../src/store/agent-store.ts';
 
-export { embeddedDatabaseUrl };
+/** The embedded Postgres of a test server (its port is in postmaster.pid). */
+export function embeddedDatabaseUrl(dataDir: string): string {
+  const lines = readFileSync(`${dataDir}/postgres/postmaster.pid`, 'utf8').split('\n');
+  return `postgresql://frontdesk:frontdesk@127.0.0.1:${lines[3]}/frontdesk`;
+}
 
 export function testPrisma(dataDir: string): PrismaClient {
   return createPrismaClient(embeddedDatabaseUrl(dataDir), 2);

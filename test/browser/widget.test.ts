@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { embeddedDatabaseUrl, query } from '../helpers/database.ts';
+import pg from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.ts';
 import { startTestServer, temporaryDirectory } from '../helpers/server.ts';
@@ -68,7 +68,17 @@ async function startFrontdesk(fixedPort?: number): Promise<void> {
   pointSitesAt(server.url);
 }
 
-const sql = (text: string, values: unknown[] = []) => query(embeddedDatabaseUrl(dataDir.path), text, values);
+async function sql<T extends pg.QueryResultRow = any>(text: string, values: unknown[] = []): Promise<T[]> {
+  // The embedded Postgres writes its port into postmaster.pid (line 4).
+  const dbPort = readFileSync(`${dataDir.path}/postgres/postmaster.pid`, 'utf8').split('\n')[3];
+  const client = new pg.Client({ connectionString: `postgresql://frontdesk:frontdesk@127.0.0.1:${dbPort}/frontdesk` });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
 
 before(async () => {
   if (skip) return;

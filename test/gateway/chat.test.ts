@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { Config } from '../../src/config/config.ts';
 import type { RunningServer } from '../../src/server.ts';
-import { embeddedDatabaseUrl, query } from '../helpers/database.ts';
 import { ask, connectVisitor, nextEvent, request, startTestServer, temporaryDirectory } from '../helpers/server.ts';
 
 const dataDir = temporaryDirectory();
@@ -12,11 +11,19 @@ let server: RunningServer;
 let config: Config;
 let databaseUrl: string;
 
-const sql = (text: string, values: unknown[] = []) => query(databaseUrl, text, values);
+async function sql<T extends pg.QueryResultRow = any>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
 
 before(async () => {
   ({ server, config } = await startTestServer({ DATA_DIR: dataDir.path, ...TEST_LIMITS }));
-  databaseUrl = embeddedDatabaseUrl(dataDir.path);
+  databaseUrl = await embeddedDatabaseUrl(dataDir.path);
 });
 
 after(async () => {
@@ -24,6 +31,12 @@ after(async () => {
   dataDir.remove();
 });
 
+/** The embedded Postgres writes its port into postmaster.pid; tests read the database directly. */
+async function embeddedDatabaseUrl(dir: string): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const lines = readFileSync(`${dir}/postgres/postmaster.pid`, 'utf8').split('\n');
+  return `postgresql://frontdesk:frontdesk@127.0.0.1:${lines[3]}/frontdesk`;
+}
 
 describe('chat round trip', () => {
   test('a visitor gets a session, an ack with a messageId and a templated reply', async () => {
@@ -157,7 +170,7 @@ describe('resume', () => {
     first.socket.close();
     await server.close();
     ({ server } = await startTestServer({ DATA_DIR: dataDir.path, ...TEST_LIMITS }));
-    databaseUrl = embeddedDatabaseUrl(dataDir.path);
+    databaseUrl = await embeddedDatabaseUrl(dataDir.path);
     const again = await connectVisitor(server.url, { visitorToken: first.session.visitorToken });
     try {
       assert.equal(again.session.conversationId, first.session.conversationId);
