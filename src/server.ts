@@ -77,18 +77,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // After a promotion, replies keep flowing (without retrieval) while the index is re-embedded.
     model.onSwitch(() => void fallback.refresh().catch((error: unknown) => logger.error({ err: error }, 'rebuilding the knowledge index failed')));
 
-    const dialogue = new DialogueService({
-      store,
-      catalogue: () => catalogue,
-      classifier: () => model,
-      retrieval: () => fallback,
-      logger,
-      onReplied: (source, seconds) => {
-        metrics.replies.inc({ source });
-        metrics.replyLatency.observe({ source }, seconds);
-      },
-    });
-
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
     const http = await createHttpServer({
@@ -115,9 +103,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       prisma: db,
       logger,
       intents: () => catalogue.intents,
-      botReply: (message) => dialogue.answer(message),
       maxMessageChars: config.maxMessageChars,
     });
+    const dialogue = new DialogueService({
+      store,
+      catalogue: () => catalogue,
+      classifier: () => model,
+      retrieval: () => fallback,
+      logger,
+      onReplied: (source, seconds) => {
+        metrics.replies.inc({ source });
+        metrics.replyLatency.observe({ source }, seconds);
+      },
+      onAnswered: (outcome) => void agents.workspace.observeAnswer(outcome),
+    });
+
     // A resolved conversation's agent answers become retrievable for the next visitor.
     agents.workspace.on('resolved', (conversationId) => {
       fallback.harvestConversation(conversationId).catch((error: unknown) => logger.error({ err: error, conversationId }, 'harvesting agent answers failed'));

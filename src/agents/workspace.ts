@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../observability/logger.ts';
 import type { Message } from '../generated/prisma/client.ts';
+import type { ConversationStatus } from '../generated/prisma/enums.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import {
@@ -29,12 +30,6 @@ export interface WorkspaceOptions {
   logger: Logger;
   /** The catalogue's intents, for corrections; unset = any snake_case name is accepted. */
   intents?: () => readonly IntentOption[];
-  /**
-   * Resolves to the bot's reply to a visitor message once it exists (null when the bot stays
-   * silent). The dialogue service's `answer` does exactly that: it returns the stored reply when
-   * the message was answered already, and queues behind an answer in progress.
-   */
-  botReply?: (message: Message) => Promise<Message | null>;
   maxMessageChars?: number;
   lowConfidence?: number;
 }
@@ -173,27 +168,24 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
     return this.store.labelledExamples(options);
   }
 
+  /** A visitor message the chat namespace just acknowledged: agents watching see it at once. */
+  observeVisitorMessage(message: Message): void {
+    this.emit('message', toMessageView(message));
+  }
+
   /**
-   * Follows a visitor message that the chat namespace just acknowledged: agents watching see it at
-   * once; then the bot's reply (if it gives one), and any state change it caused (a handoff).
+   * Follows the bot's decision on a visitor message (the dialogue service reports it, so this costs
+   * no query): the bot's reply, and a queue change when the bot handed over, reopened the
+   * conversation, or stayed silent because an agent has it (the queue entry has a new message).
    */
-  async observeVisitorMessage(message: Message): Promise<void> {
-    const conversationId = message.conversationId;
+  async observeAnswer(outcome: { message: Message; reply: Message | null; statusBefore: ConversationStatus; statusAfter: ConversationStatus | null }): Promise<void> {
+    const conversationId = outcome.message.conversationId;
     try {
-      this.emit('message', toMessageView(message));
-      const before = await this.store.snapshot(conversationId);
-      if (!before) return;
-      if (botSilent(before.status)) {
-        // The bot says nothing here; the agent (or the queue) is the audience.
-        this.emit('changed', conversationId);
-        return;
-      }
-      const reply = this.options.botReply ? await this.options.botReply(message) : null;
+      const { reply } = outcome;
       if (reply && reply.role === 'bot') this.emit('message', toMessageView(reply, { modelVersion: await this.versionName(reply.modelVersionId) }));
-      const after = await this.store.snapshot(conversationId);
-      if (after && (after.status !== before.status || after.assigneeId !== before.assigneeId)) this.emit('changed', conversationId);
+      if (botSilent(outcome.statusBefore) || outcome.statusAfter !== outcome.statusBefore) this.emit('changed', conversationId);
     } catch (error) {
-      this.options.logger.warn({ err: error, conversationId }, 'following a visitor message for agents failed');
+      this.options.logger.warn({ err: error, conversationId }, 'following a bot answer for agents failed');
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.ts';
-import type { ChatStore, Message } from '../store/chat-store.ts';
+import type { ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
 import { decide, type IntentCatalogueView, type IntentGuess, type RetrievalAnswer } from './policy.ts';
 
 /** The intent model currently in service; it changes when a new version is promoted. */
@@ -21,6 +21,17 @@ export interface DialogueDependencies {
   logger: Logger;
   /** Observes every stored reply (metrics). */
   onReplied?: (source: string, seconds: number) => void;
+  /** Observes every decision on a new visitor message, so that agents' views follow without a query. */
+  onAnswered?: (outcome: AnswerOutcome) => void;
+}
+
+/** What answering one visitor message did: the reply (null when the bot stayed silent) and the state change. */
+export interface AnswerOutcome {
+  message: Message;
+  reply: Message | null;
+  statusBefore: ConversationStatus;
+  /** null when nothing was written because an agent took the conversation over meanwhile. */
+  statusAfter: ConversationStatus | null;
 }
 
 /**
@@ -54,24 +65,27 @@ export class DialogueService {
 
   private async answerNow(message: Message, language?: string): Promise<Message | null> {
     const { store } = this.deps;
-    const existing = await store.replyTo(message.id);
+    // One read: the conversation's state and, for a resent message, the reply it already has.
+    const { state, reply: existing } = await store.answerContext({ conversationId: message.conversationId, messageId: message.id });
     if (existing) return existing;
-    const conversation = await store.conversation(message.conversationId);
-    if (!conversation) return null;
+    if (!state) return null;
 
     const started = performance.now();
     const classifier = this.deps.classifier();
     const guess = await classifier.classify(message.text);
     const retrieval = guess.intent ? null : await this.deps.retrieval?.()?.bestAnswer(message.text) ?? null;
     const decision = decide({
-      state: { status: conversation.status, consecutiveFallbacks: conversation.consecutiveFallbacks },
+      state,
       guess,
       retrieval,
       catalogue: this.deps.catalogue(),
       ...(language ? { language } : {}),
       variant: Number(message.seq),
     });
-    if (!decision.reply) return null;
+    if (!decision.reply) {
+      this.deps.onAnswered?.({ message, reply: null, statusBefore: state.status, statusAfter: state.status });
+      return null;
+    }
     const { reply } = decision;
     const details = {
       ...(reply.suggestions ? { suggestions: reply.suggestions } : {}),
@@ -90,7 +104,9 @@ export class DialogueService {
       details,
       nextState: decision.nextState,
     });
-    if (!stored) return null; // an agent took over meanwhile: the bot stays silent
+    // Not stored: an agent took over meanwhile, and the bot stays silent.
+    this.deps.onAnswered?.({ message, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
+    if (!stored) return null;
     this.deps.onReplied?.(reply.source, (performance.now() - started) / 1000);
     this.deps.logger.debug({ conversationId: message.conversationId, source: reply.source, intent: reply.intent }, 'bot replied');
     return stored;

@@ -209,7 +209,6 @@ export async function attachAgentWorkspace(options: {
   prisma: PrismaClient;
   logger: Logger;
   intents?: () => readonly IntentOption[];
-  botReply?: (message: Message) => Promise<Message | null>;
   maxMessageChars?: number;
   sessionTtlMs?: number;
 }): Promise<AgentWorkspaceWiring> {
@@ -218,14 +217,13 @@ export async function attachAgentWorkspace(options: {
     prisma: options.prisma,
     logger,
     ...(options.intents ? { intents: options.intents } : {}),
-    ...(options.botReply ? { botReply: options.botReply } : {}),
     ...(options.maxMessageChars ? { maxMessageChars: options.maxMessageChars } : {}),
   });
   const auth = new AgentAuth(new AgentStore(options.prisma), options.sessionTtlMs ? { sessionTtlMs: options.sessionTtlMs } : {});
   const sockets = attachAgentNamespace(options.io, { workspace, auth, logger });
   await registerAgentApi(options.app, { workspace, auth, logger, sockets });
   void auth.store.deleteStaleSessions().catch(() => {});
-  return { workspace, auth, onVisitorMessage: (message) => void workspace.observeVisitorMessage(message) };
+  return { workspace, auth, onVisitorMessage: (message) => workspace.observeVisitorMessage(message) };
 }
 
 function bearer(request: FastifyRequest): string | null {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
 import { DatabaseUnavailableError, guarded } from './errors.ts';
+import { MicroBatcher } from '../nlu/batcher.ts';
 
 /**
  * A raw query's connection failure arrives as P2010 "Raw query failed … Can't reach database server",
@@ -18,6 +19,33 @@ async function raw<T>(query: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+/**
+ * Runs concurrent calls of one statement as one multi-row statement (issue 8, bench:load): under
+ * load, every statement costs a system call each way and a commit, and those, not the rows, were
+ * the limit. A call made while no batch is running runs at once. When a batch fails for a reason
+ * other than the database being down, its rows are run one by one, so one bad row fails alone.
+ */
+function batched<I, O>(run: (inputs: I[]) => Promise<O[]>): (input: I) => Promise<O> {
+  const settle = async (inputs: I[]): Promise<Outcome<O>[]> => {
+    try {
+      return (await guarded(() => run(inputs))).map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (inputs.length === 1 || error instanceof DatabaseUnavailableError) return inputs.map(() => ({ ok: false, error }));
+      const outcomes: Outcome<O>[] = [];
+      for (const input of inputs) outcomes.push(...(await settle([input])));
+      return outcomes;
+    }
+  };
+  const batcher = new MicroBatcher<I, Outcome<O>>(settle, 128);
+  return async (input) => {
+    const outcome = await batcher.submit(input);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  };
+}
+
 import type { Conversation, Message } from '../generated/prisma/client.ts';
 import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
 
@@ -63,62 +91,69 @@ export class ChatStore {
     });
   }
 
-  async conversation(conversationId: string): Promise<Conversation | null> {
-    return guarded(() => this.prisma.conversation.findUnique({ where: { id: conversationId } }));
-  }
-
   /**
    * Stores a visitor message. The clientId is the idempotency key: a repeat returns the stored
    * message with `created: false` and writes nothing.
    */
-  async appendVisitorMessage(input: { conversationId: string; clientId: string; text: string }): Promise<{ message: Message; created: boolean }> {
-    return guarded(async () => {
-      // One statement, one round trip (issue 8, bench:load): it was a lookup plus a four-statement
-      // transaction, and under load those round trips held the pool's connections. The insert is
-      // skipped on a repeated clientId, and the conversation is touched only when a row was added.
-      const rows = await raw(() => this.prisma.$queryRaw<Array<Message & { created: boolean }>>`
-        WITH inserted AS (
-          INSERT INTO "Message" (id, "conversationId", role, "clientId", text)
-          VALUES (${randomUUID()}::uuid, ${input.conversationId}::uuid, 'visitor'::"MessageRole", ${input.clientId}, ${input.text})
-          ON CONFLICT ("conversationId", "clientId") DO NOTHING
-          RETURNING *
-        ), touched AS (
-          UPDATE "Conversation" SET "updatedAt" = now()
-          WHERE id = ${input.conversationId}::uuid AND EXISTS (SELECT 1 FROM inserted)
-          RETURNING id
-        )
-        SELECT inserted.*, true AS created FROM inserted
+  readonly appendVisitorMessage = batched(async (inputs: Array<{ conversationId: string; clientId: string; text: string }>): Promise<Array<{ message: Message; created: boolean }>> => {
+    const ids = inputs.map(() => randomUUID());
+    // The outer query's snapshot does not see the rows the CTE inserts, so a message is either in
+    // `inserted` (new) or in "Message" (a repeated clientId), never in both. A repeat inside the
+    // batch conflicts with the row its first copy inserted, and reads that row.
+    const rows = await raw(() => this.prisma.$queryRaw<Array<Message & { ord: bigint; created: boolean }>>`
+      WITH input AS (
+        SELECT * FROM unnest(${ids}::uuid[], ${inputs.map((input) => input.conversationId)}::uuid[], ${inputs.map((input) => input.clientId)}::text[], ${inputs.map((input) => input.text)}::text[])
+          WITH ORDINALITY AS t(id, "conversationId", "clientId", text, ord)
+      ), inserted AS (
+        INSERT INTO "Message" (id, "conversationId", role, "clientId", text)
+        SELECT id, "conversationId", 'visitor'::"MessageRole", "clientId", text FROM input ORDER BY ord
+        ON CONFLICT ("conversationId", "clientId") DO NOTHING
+        RETURNING *
+      ), touched AS (
+        UPDATE "Conversation" SET "updatedAt" = now() WHERE id IN (SELECT "conversationId" FROM inserted) RETURNING id
+      )
+      SELECT i.ord, m.*, m.id = i.id AS created
+      FROM input i
+      JOIN LATERAL (
+        SELECT * FROM inserted n WHERE n."conversationId" = i."conversationId" AND n."clientId" = i."clientId"
         UNION ALL
-        SELECT m.*, false AS created FROM "Message" m
-        WHERE m."conversationId" = ${input.conversationId}::uuid AND m."clientId" = ${input.clientId} AND NOT EXISTS (SELECT 1 FROM inserted)`);
-      const row = rows[0];
-      if (row) {
-        const { created, ...message } = row;
-        return { message: message as Message, created };
-      }
-      // Two sends of the same clientId raced: the other one committed after this statement's
-      // snapshot was taken, so its row is read again.
-      const winner = await this.findByClientId(input.conversationId, input.clientId);
+        SELECT * FROM "Message" e WHERE e."conversationId" = i."conversationId" AND e."clientId" = i."clientId"
+      ) m ON true`);
+    const byOrdinal = new Map(rows.map(({ ord, created, ...message }) => [Number(ord), { message: message as Message, created }]));
+    return Promise.all(inputs.map(async (input, index) => {
+      const found = byOrdinal.get(index + 1);
+      if (found) return found;
+      // The same clientId was sent to another process, which committed after this statement's
+      // snapshot was taken: its row is read again.
+      const winner = await this.prisma.message.findUnique({ where: { conversationId_clientId: { conversationId: input.conversationId, clientId: input.clientId } } });
       if (!winner) throw new Error('a visitor message was neither stored nor found');
       return { message: winner, created: false };
-    });
-  }
+    }));
+  });
 
-  private findByClientId(conversationId: string, clientId: string): Promise<Message | null> {
-    return this.prisma.message.findUnique({ where: { conversationId_clientId: { conversationId, clientId } } });
-  }
-
-  /** The bot's or an agent's reply to a visitor message, if one was stored. */
-  async replyTo(messageId: string): Promise<Message | null> {
-    // Not `findFirst({ orderBy: { seq: 'asc' } })`: with ORDER BY seq LIMIT 1 the planner walks the
-    // whole "Message_seq_key" index filtering on replyToId (EXPLAIN: 7,600 rows read for one reply,
-    // linear in the table; found under bench:load). A message has one or two replies: fetch them by
-    // the replyToId index and take the earliest here.
-    return guarded(async () => {
-      const replies = await this.prisma.message.findMany({ where: { replyToId: messageId } });
-      return replies.reduce<Message | null>((first, reply) => (first === null || reply.seq < first.seq ? reply : first), null);
-    });
-  }
+  /**
+   * What answering a visitor message needs: the conversation's state (null when there is no such
+   * conversation), and the reply if the message was answered already (a resend). The replies are
+   * materialized first: with ORDER BY seq LIMIT 1 over a filter on replyToId, the planner walks the
+   * whole "Message_seq_key" index (EXPLAIN: 7,600 rows read for one reply, linear in the table).
+   */
+  readonly answerContext = batched(async (inputs: Array<{ conversationId: string; messageId: string }>): Promise<Array<{ state: Pick<Conversation, 'status' | 'consecutiveFallbacks'> | null; reply: Message | null }>> => {
+    const rows = await raw(() => this.prisma.$queryRaw<Array<Partial<Message> & { ord: bigint; conversationStatus: ConversationStatus | null; conversationFallbacks: number | null }>>`
+      WITH input AS (
+        SELECT * FROM unnest(${inputs.map((input) => input.conversationId)}::uuid[], ${inputs.map((input) => input.messageId)}::uuid[]) WITH ORDINALITY AS t(conv, msg, ord)
+      ), replies AS MATERIALIZED (
+        SELECT * FROM "Message" WHERE "replyToId" = ANY (SELECT msg FROM input)
+      )
+      SELECT i.ord, c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", r.*
+      FROM input i
+      LEFT JOIN "Conversation" c ON c.id = i.conv
+      LEFT JOIN LATERAL (SELECT * FROM replies WHERE replies."replyToId" = i.msg ORDER BY seq LIMIT 1) r ON true
+      ORDER BY i.ord`);
+    return rows.map(({ ord: _ord, conversationStatus, conversationFallbacks, ...reply }) => ({
+      state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0 },
+      reply: reply.id ? (reply as Message) : null,
+    }));
+  });
 
   /**
    * Visitor messages the bot has not answered yet (oldest first): those without a reply, unless an
@@ -145,33 +180,41 @@ export class ChatStore {
 
   /**
    * Stores a bot reply and the conversation's next state, unless an agent took the conversation
-   * over while the reply was being composed: then nothing is written and null is returned.
+   * over while the reply was being composed: then nothing is written and null is returned. The
+   * reply is inserted only where the conditional state update matched, in the same statement.
+   * One batch holds at most one reply per conversation: the dialogue service answers the messages
+   * of a conversation one at a time.
    */
-  async appendBotReply(input: BotReplyInput): Promise<Message | null> {
-    const handedOver = input.nextState.status === 'waiting_for_agent';
-    const details = input.details === undefined ? null : JSON.stringify(input.details);
-    // One statement, one round trip (issue 8, bench:load; it was a four-statement transaction): the
-    // reply is inserted only if the conditional state update matched, atomically.
-    return guarded(async () => {
-      const rows = await raw(() => this.prisma.$queryRaw<Message[]>`
-        WITH updated AS (
-          UPDATE "Conversation" SET
-            status = ${input.nextState.status}::"ConversationStatus",
-            "consecutiveFallbacks" = ${input.nextState.consecutiveFallbacks}::int,
-            "waitingSince" = CASE WHEN ${handedOver}::boolean THEN now() ELSE "waitingSince" END,
-            "updatedAt" = now()
-          WHERE id = ${input.conversationId}::uuid AND status IN ('bot', 'resolved')
-          RETURNING id
-        )
-        INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details)
-        SELECT ${randomUUID()}::uuid, updated.id, 'bot'::"MessageRole", ${input.text}, ${input.replyToId}::uuid, ${input.source}::"ReplySource",
-               ${input.intent ?? null}, ${input.confidence ?? null}::double precision, ${input.modelVersionId ?? null}::uuid,
-               ${input.latencyMs ?? null}::double precision, ${details}::jsonb
-        FROM updated
-        RETURNING *`);
-      return rows[0] ?? null;
-    });
-  }
+  readonly appendBotReply = batched(async (inputs: BotReplyInput[]): Promise<Array<Message | null>> => {
+    const ids = inputs.map(() => randomUUID());
+    const column = <T>(pick: (input: BotReplyInput) => T) => inputs.map(pick);
+    const rows = await raw(() => this.prisma.$queryRaw<Message[]>`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${ids}::uuid[], ${column((input) => input.conversationId)}::uuid[], ${column((input) => input.text)}::text[],
+          ${column((input) => input.replyToId)}::uuid[], ${column((input) => input.source)}::text[], ${column((input) => input.intent ?? null)}::text[],
+          ${column((input) => input.confidence ?? null)}::double precision[], ${column((input) => input.modelVersionId ?? null)}::uuid[],
+          ${column((input) => input.latencyMs ?? null)}::double precision[], ${column((input) => (input.details === undefined ? null : JSON.stringify(input.details)))}::jsonb[],
+          ${column((input) => input.nextState.status)}::text[], ${column((input) => input.nextState.consecutiveFallbacks)}::int[]
+        ) WITH ORDINALITY AS t(id, conv, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details, status, fallbacks, ord)
+      ), updated AS (
+        UPDATE "Conversation" c SET
+          status = i.status::"ConversationStatus",
+          "consecutiveFallbacks" = i.fallbacks,
+          "waitingSince" = CASE WHEN i.status = 'waiting_for_agent' THEN now() ELSE c."waitingSince" END,
+          "updatedAt" = now()
+        FROM input i
+        WHERE c.id = i.conv AND c.status IN ('bot', 'resolved')
+        RETURNING c.id
+      )
+      INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details)
+      SELECT i.id, i.conv, 'bot'::"MessageRole", i.text, i."replyToId", i.source::"ReplySource", i.intent, i.confidence, i."modelVersionId", i."latencyMs", i.details
+      FROM input i JOIN updated u ON u.id = i.conv
+      ORDER BY i.ord
+      RETURNING *`);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 
   async history(conversationId: string, limit = 500): Promise<Message[]> {
     return guarded(async () => {
