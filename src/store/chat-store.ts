@@ -142,7 +142,7 @@ export class ChatStore {
       WITH input AS (
         SELECT * FROM unnest(${inputs.map((input) => input.conversationId)}::uuid[], ${inputs.map((input) => input.messageId)}::uuid[]) WITH ORDINALITY AS t(conv, msg, ord)
       ), replies AS MATERIALIZED (
-        SELECT * FROM "Message" WHERE "replyToId" = ANY (SELECT msg FROM input)
+        SELECT * FROM "Message" WHERE "replyToId" = ANY (${inputs.map((input) => input.messageId)}::uuid[])
       )
       SELECT i.ord, c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", r.*
       FROM input i
