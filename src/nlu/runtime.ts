@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../observability/logger.ts';
 import { readArtifact } from './artifact.ts';
-import { MicroBatcher } from './batcher.ts';
+import { MicroBatcher } from '../concurrency/micro-batcher.ts';
 import { featurize, type SparseFeatures } from './featurizer.ts';
 import { GRAPH_INPUTS, GRAPH_OUTPUTS } from './intent-graph.ts';
 import { OUT_OF_SCOPE, type IntentModel, type IntentPrediction, type ModelMeta, type ModelRun } from './types.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
 import { DatabaseUnavailableError, guarded } from './errors.ts';
-import { MicroBatcher } from '../nlu/batcher.ts';
+import { MicroBatcher } from '../concurrency/micro-batcher.ts';
 
 /**
  * A raw query's connection failure arrives as P2010 "Raw query failed … Can't reach database server",

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MicroBatcher } from '../../src/nlu/batcher.ts';
+import { MicroBatcher } from '../../src/concurrency/micro-batcher.ts';
 import { chooseThreshold, fitTemperature } from '../../src/training/calibration.ts';
 
 describe('calibration', () => {
