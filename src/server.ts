@@ -42,7 +42,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await applyMigrations(database.url, logger);
     prisma = createPrismaClient(database.url, config.databasePoolSize);
     const db = prisma;
-    const store = new ChatStore(db);
+    const metrics = new Metrics();
+    const store = new ChatStore(db, { onBatch: (statement, size) => metrics.databaseBatchSize.observe({ statement }, size) });
     const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')));
 
     const catalogue = await loadCatalogue(config.intentsDir);
@@ -54,7 +55,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       dataDir: config.dataDir,
       logger,
     });
-    const metrics = new Metrics();
     const model = new ActiveModel(registry, logger, {
       onRun: (run) => {
         metrics.inferenceBatchSize.observe(run.batchSize);

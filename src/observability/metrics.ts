@@ -34,6 +34,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly databaseBatchSize = new Histogram({
+    name: 'frontdesk_database_batch_size',
+    help: 'Calls per multi-row statement of the chat hot path (concurrent calls share one)',
+    labelNames: ['statement'],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+
   readonly inferenceDuration = new Histogram({
     name: 'frontdesk_inference_duration_seconds',
     help: 'Duration of one ONNX Runtime run',

@@ -27,8 +27,9 @@ type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
  * the limit. A call made while no batch is running runs at once. When a batch fails for a reason
  * other than the database being down, its rows are run one by one, so one bad row fails alone.
  */
-function batched<I, O>(run: (inputs: I[]) => Promise<O[]>): (input: I) => Promise<O> {
+function batched<I, O>(run: (inputs: I[]) => Promise<O[]>, onBatch?: (size: number) => void): (input: I) => Promise<O> {
   const settle = async (inputs: I[]): Promise<Outcome<O>[]> => {
+    onBatch?.(inputs.length);
     try {
       return (await guarded(() => run(inputs))).map((value) => ({ ok: true, value }));
     } catch (error) {
@@ -66,9 +67,15 @@ export interface BotReplyInput {
   nextState: { status: ConversationStatus; consecutiveFallbacks: number };
 }
 
+/** The statements that concurrent calls share (`ChatStore` options: `onBatch`, for metrics). */
+export type BatchedStatement = 'append_visitor_message' | 'answer_context' | 'append_bot_reply';
+
 /** Postgres-backed persistence of visitors, conversations, messages and feedback. */
 export class ChatStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: { onBatch?: (statement: BatchedStatement, size: number) => void } = {},
+  ) {}
 
   async touchVisitor(visitorId: string): Promise<void> {
     await guarded(() =>
@@ -129,7 +136,7 @@ export class ChatStore {
       if (!winner) throw new Error('a visitor message was neither stored nor found');
       return { message: winner, created: false };
     }));
-  });
+  }, (size) => this.options.onBatch?.('append_visitor_message', size));
 
   /**
    * What answering a visitor message needs: the conversation's state (null when there is no such
@@ -153,7 +160,7 @@ export class ChatStore {
       state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0 },
       reply: reply.id ? (reply as Message) : null,
     }));
-  });
+  }, (size) => this.options.onBatch?.('answer_context', size));
 
   /**
    * Visitor messages the bot has not answered yet (oldest first): those without a reply, unless an
@@ -214,7 +221,7 @@ export class ChatStore {
       RETURNING *`);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
-  });
+  }, (size) => this.options.onBatch?.('append_bot_reply', size));
 
   async history(conversationId: string, limit = 500): Promise<Message[]> {
     return guarded(async () => {

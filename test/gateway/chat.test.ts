@@ -324,6 +324,7 @@ describe('health', () => {
     assert.match(body, /frontdesk_replies_total\{source="intent"\} [1-9]/);
     assert.match(body, /frontdesk_chat_requests_total\{event="message",outcome="TEXT_TOO_LONG"\} [1-9]/);
     assert.match(body, /frontdesk_inference_batch_size_count [1-9]/);
+    assert.match(body, /frontdesk_database_batch_size_count\{statement="append_visitor_message"\} [1-9]/);
     assert.match(body, /frontdesk_model_info\{version="builtin-\d+",execution_provider="(cpu|webgpu|cuda)"\} 1/);
     assert.doesNotMatch(body, /track my order/i, 'no message texts in metrics');
   });
