@@ -77,12 +77,13 @@ export function embeddingBag(weights: NetworkWeights, rows: ArrayLike<number>, f
 export function denseForward(weights: NetworkWeights, activations: Activations, hiddenMask?: Float32Array): void {
   const { embedding: inputWidth, hidden: hiddenWidth, classes } = weights.shape;
   const { bag, hidden, logits } = activations;
+  const { hiddenWeight, outputWeight } = weights;
   hidden.set(weights.hiddenBias);
   for (let d = 0; d < inputWidth; d++) {
     const value = bag[d]!;
     if (value === 0) continue;
     const offset = d * hiddenWidth;
-    for (let h = 0; h < hiddenWidth; h++) hidden[h]! += value * weights.hiddenWeight[offset + h]!;
+    for (let h = 0; h < hiddenWidth; h++) hidden[h]! += value * hiddenWeight[offset + h]!;
   }
   for (let h = 0; h < hiddenWidth; h++) {
     const active = hidden[h]! > 0 ? hidden[h]! : 0;
@@ -93,7 +94,7 @@ export function denseForward(weights: NetworkWeights, activations: Activations, 
     const value = hidden[h]!;
     if (value === 0) continue;
     const offset = h * classes;
-    for (let c = 0; c < classes; c++) logits[c]! += value * weights.outputWeight[offset + c]!;
+    for (let c = 0; c < classes; c++) logits[c]! += value * outputWeight[offset + c]!;
   }
 }
 

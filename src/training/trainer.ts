@@ -48,7 +48,7 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   embedding: 128,
   hidden: 256,
   batchSize: 32,
-  maxEpochs: 20,
+  maxEpochs: 12,
   patience: 5,
   denseLearningRate: 1e-3,
   embeddingLearningRate: 0.05,
@@ -230,16 +230,22 @@ class RowAdaGrad {
   update(gradients: SparseRows, gradientScale: number): void {
     const { table, width, accumulator, learningRate, decay } = this;
     const rowGradients = gradients.rows;
-    gradients.touchedRows.forEach((row, slot) => {
+    const touched = gradients.touchedRows;
+    const keep = 1 - decay;
+    // A plain loop, not forEach: this runs for every touched row of every batch (a hot path).
+    for (let slot = 0; slot < touched.length; slot++) {
+      const row = touched[slot]!;
       const gradientOffset = slot * width;
       let squared = 0;
-      for (let d = 0; d < width; d++) squared += (rowGradients[gradientOffset + d]! * gradientScale) ** 2;
+      for (let d = 0; d < width; d++) {
+        const g = rowGradients[gradientOffset + d]! * gradientScale;
+        squared += g * g;
+      }
       accumulator[row]! += squared / width;
       const step = learningRate / (Math.sqrt(accumulator[row]!) + 1e-8);
-      const keep = 1 - decay;
       const tableOffset = row * width;
       for (let d = 0; d < width; d++) table[tableOffset + d] = table[tableOffset + d]! * keep - step * rowGradients[gradientOffset + d]! * gradientScale;
-    });
+    }
   }
 }
 
@@ -406,6 +412,11 @@ export function trainNetwork(options: {
       if (target > 0) loss -= target * Math.log(Math.max(probabilities[c]!, 1e-12));
     }
     const { hidden, bag } = activations;
+    // Local references: the loops below are the hot path of training.
+    const outputWeight = weights.outputWeight;
+    const outputWeightGradient = gradients.outputWeight;
+    const hiddenWeight = weights.hiddenWeight;
+    const hiddenWeightGradient = gradients.hiddenWeight;
     for (let c = 0; c < classes; c++) gradients.outputBias[c]! += outputGradient[c]!;
     for (let h = 0; h < hiddenWidth; h++) {
       const value = hidden[h]!;
@@ -416,8 +427,9 @@ export function trainNetwork(options: {
       const offset = h * classes;
       let sum = 0;
       for (let c = 0; c < classes; c++) {
-        gradients.outputWeight[offset + c]! += value * outputGradient[c]!;
-        sum += weights.outputWeight[offset + c]! * outputGradient[c]!;
+        const g = outputGradient[c]!;
+        outputWeightGradient[offset + c]! += value * g;
+        sum += outputWeight[offset + c]! * g;
       }
       // ReLU passes the gradient where the unit was active; dropout scales it like the forward pass.
       hiddenGradient[h] = sum * hiddenMask[h]!;
@@ -436,15 +448,16 @@ export function trainNetwork(options: {
       for (let a = 0; a < activeCount; a++) {
         const h = activeUnits[a]!;
         const g = hiddenGradient[h]!;
-        gradients.hiddenWeight[offset + h]! += input * g;
-        sum += weights.hiddenWeight[offset + h]! * g;
+        hiddenWeightGradient[offset + h]! += input * g;
+        sum += hiddenWeight[offset + h]! * g;
       }
       bagGradient[d] = sum;
     }
+    const embeddingGradients = gradients.embedding;
     for (let k = 0; k < keptRows.length; k++) {
-      const offset = gradients.embedding.rowOffset(keptRows[k]!);
+      const offset = embeddingGradients.rowOffset(keptRows[k]!);
       // Read after rowOffset: allocating a slot may have grown the buffer.
-      const rowGradients = gradients.embedding.rows;
+      const rowGradients = embeddingGradients.rows;
       const weight = keptWeights[k]!;
       for (let d = 0; d < width; d++) rowGradients[offset + d]! += weight * bagGradient[d]!;
     }
