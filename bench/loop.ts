@@ -5,9 +5,11 @@
 //    its first model from it.
 // 2. The rest of the train split streams through the server as visitor traffic, a few thousand
 //    messages per cycle, from a bounded number of concurrent visitors.
-// 3. A simulated agent reviews every reply and, using the true label, corrects (IntentLabel,
-//    origin `agent`) each one that was wrong or fell back (clarify, retrieval, handoff). With
-//    `--review all` it also confirms the right ones (origin `review`).
+// 3. A simulated agent reviews every transcript: using the true label, it corrects (IntentLabel,
+//    origin `agent`) each reply that was wrong or fell back (clarify, retrieval, handoff), then marks
+//    the transcript reviewed through the agent API (POST /api/agent/conversations/:id/review), which
+//    confirms the bot's intents it left uncorrected. With `--review all` it also labels the right
+//    replies explicitly (origin `review`).
 // 4. After each cycle: retrain (worker thread) → promotion gate → promote; the test split's accuracy
 //    is printed as { cycle, labelled, test_accuracy, ... }.
 // 5. Then: a model trained on the full labelled train split (the ceiling), and a candidate trained
@@ -20,6 +22,8 @@ import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startServer } from '../src/server.ts';
 import { createPrismaClient } from '../src/store/prisma.ts';
+import { AgentAuth } from '../src/agents/auth.ts';
+import { AgentStore } from '../src/store/agent-store.ts';
 import { loadCatalogue } from '../src/catalogue/index.ts';
 import { ModelRegistry } from '../src/training/registry.ts';
 import { retrain, runRetrainJob } from '../src/training/retrain.ts';
@@ -112,6 +116,22 @@ const prisma = createPrismaClient(databaseUrl, 4);
 const registry = new ModelRegistry(prisma);
 const catalogue = await loadCatalogue(intentsDir);
 
+// The simulated agent's account and session on the real agent API.
+const AGENT = { email: 'reviewer@example.com', password: 'bench reviewer password', name: 'Reviewer' };
+await new AgentAuth(new AgentStore(prisma)).createAgent(AGENT);
+const agentToken = (await agentApi('/login', { email: AGENT.email, password: AGENT.password })).token as string;
+
+async function agentApi(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${server.url}/api/agent${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
 async function testAccuracy(artifactPath: string): Promise<{ top1: number; accuracy: number }> {
   const model = await loadModel(artifactPath);
   try {
@@ -135,7 +155,7 @@ function openVisitor(): Promise<Socket> {
 
 interface Reply { replyTo: string; source: string; intent?: string }
 
-async function send(socket: Socket, clientId: string, text: string): Promise<{ messageId: string; reply: Reply }> {
+async function send(socket: Socket, clientId: string, text: string): Promise<{ messageId: string; conversationId: string; reply: Reply }> {
   const replies = new Map<string, Reply>();
   let waiting: { id: string; resolve: (reply: Reply) => void } | null = null;
   const onReply = (reply: Reply) => {
@@ -150,25 +170,27 @@ async function send(socket: Socket, clientId: string, text: string): Promise<{ m
       const timer = setTimeout(() => reject(new Error('no reply within 30 s')), 30_000);
       waiting = { id: ack.messageId, resolve: (value) => { clearTimeout(timer); resolve(value); } };
     }));
-    return { messageId: ack.messageId, reply };
+    return { messageId: ack.messageId, conversationId: ack.conversationId, reply };
   } finally {
     socket.off('reply', onReply);
   }
 }
 
 let sent = 0;
-async function streamTraffic(batch: LabelledExample[]): Promise<{ wrong: number; failed: number }> {
+async function streamTraffic(batch: LabelledExample[]): Promise<{ wrong: number; failed: number; reviewed: number }> {
   let next = 0;
   let wrong = 0;
   let failed = 0;
   const labels: Array<{ messageId: string; intent: string; origin: string }> = [];
+  const conversations = new Set<string>();
   await Promise.all(
     Array.from({ length: VISITORS }, async () => {
       let socket = await openVisitor();
       while (next < batch.length) {
         const example = batch[next++]!;
         try {
-          const { messageId, reply } = await send(socket, `m${sent++}`, example.text);
+          const { messageId, conversationId, reply } = await send(socket, `m${sent++}`, example.text);
+          conversations.add(conversationId);
           const right = reply.source === 'intent' && reply.intent === example.intent;
           if (!right) wrong++;
           if (!right || REVIEW_ALL) labels.push({ messageId, intent: example.intent, origin: right ? 'review' : 'agent' });
@@ -189,7 +211,12 @@ async function streamTraffic(batch: LabelledExample[]): Promise<{ wrong: number;
   );
   // The simulated agent's corrections, as the agent console stores them.
   await prisma.intentLabel.createMany({ data: labels.map((label) => ({ id: crypto.randomUUID(), messageId: label.messageId, intent: label.intent, origin: label.origin })), skipDuplicates: true });
-  return { wrong, failed };
+  // Then each transcript is marked reviewed: what the agent left uncorrected is confirmed.
+  const pending = [...conversations];
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    for (let id = pending.pop(); id !== undefined; id = pending.pop()) await agentApi(`/conversations/${id}/review`, {}, agentToken);
+  }));
+  return { wrong, failed, reviewed: conversations.size };
 }
 
 async function waitForServerModel(versionId: string): Promise<void> {
@@ -211,7 +238,7 @@ try {
   for (let cycle = 1, offset = 0; offset < stream.length; cycle++, offset += CYCLE) {
     const batch = stream.slice(offset, offset + CYCLE);
     const traffic = performance.now();
-    const { wrong, failed } = await streamTraffic(batch);
+    const { wrong, failed, reviewed } = await streamTraffic(batch);
     const trafficSeconds = (performance.now() - traffic) / 1000;
     const result = await retrain({
       prisma, databaseUrl, registry, catalogue, intentsDir, dataDir: config.dataDir, logger, seed: SEED, margin: config.promotionMargin, trigger: 'bench',
@@ -223,6 +250,8 @@ try {
     out({
       cycle,
       labelled: await prisma.intentLabel.count(),
+      confirmed: result.stats.confirmedLabels,
+      reviewed_conversations: reviewed,
       messages: offset + batch.length,
       test_accuracy: round(accuracy.top1),
       test_accuracy_with_fallback: round(accuracy.accuracy),

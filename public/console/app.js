@@ -26,6 +26,8 @@
     review: { items: [], cursor: null, loaded: false, query: '' },
     unread: new Set(),
     editing: null,
+    // Transcript review marks, from every conversation summary the console receives.
+    reviewed: new Map(),
   };
 
   const $ = (id) => document.getElementById(id);
@@ -157,9 +159,11 @@
     socket.on('session_expired', () => signedOut('Your session expired; sign in again.'));
     socket.on('queue', (queue) => {
       state.queue = queue;
+      remember([...queue.waiting, ...queue.active]);
       renderQueue();
     });
     socket.on('conversation', (summary) => {
+      remember([summary]);
       if (summary.id !== state.selected && summary.last && summary.last.role === 'visitor' && summary.status !== 'bot') state.unread.add(summary.id);
       const index = state.review.items.findIndex((item) => item.id === summary.id);
       if (index >= 0) {
@@ -210,6 +214,10 @@
     return sameDay ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
   }
 
+  function remember(summaries) {
+    for (const summary of summaries) state.reviewed.set(summary.id, summary.reviewed);
+  }
+
   function flags(summary) {
     const list = [];
     if (summary.flags.lowConfidence) list.push(h('span', { class: 'flag warn' }, 'low confidence'));
@@ -217,6 +225,7 @@
     if (summary.flags.negativeFeedback) list.push(h('span', { class: 'flag bad' }, 'negative feedback'));
     if (summary.flags.handedOver && summary.status !== 'waiting_for_agent') list.push(h('span', { class: 'flag' }, 'handed over'));
     if (summary.csat !== null && summary.csat !== undefined) list.push(h('span', { class: summary.csat <= 2 ? 'flag bad' : 'flag' }, `CSAT ${summary.csat}/5`));
+    if (summary.reviewed) list.push(h('span', { class: 'flag' }, 'reviewed'));
     return list;
   }
 
@@ -284,6 +293,7 @@
     try {
       const page = await api(`/conversations?${params}`);
       if (!more) state.review.query = reviewQuery().toString();
+      remember(page.conversations);
       state.review.items = more ? state.review.items.concat(page.conversations) : page.conversations;
       state.review.cursor = page.nextCursor;
       state.review.loaded = true;
@@ -360,12 +370,20 @@
     if (conversation.status === 'waiting_for_agent' && conversation.waitingSince) meta.push(`waiting since ${new Date(conversation.waitingSince).toLocaleTimeString()}`);
     if (conversation.resolvedAt) meta.push(`resolved ${new Date(conversation.resolvedAt).toLocaleString()}`);
     if (conversation.csat !== null) meta.push(`CSAT ${conversation.csat}/5`);
+    const reviewed = state.reviewed.get(conversation.id);
+    if (reviewed) meta.push(`reviewed by ${reviewed.by && reviewed.by.id === state.agent.id ? 'you' : reviewed.by ? reviewed.by.name : 'an agent'} ${new Date(reviewed.at).toLocaleString()}`);
     $('detail-meta').textContent = meta.join(' · ');
 
     $('actions').replaceChildren(
       ...conversation.actions
         .filter((action) => ACTION_LABELS[action])
         .map((action) => h('button', { type: 'button', class: ACTION_LABELS[action][1], dataset: { action }, onclick: () => act(action) }, ACTION_LABELS[action][0])),
+      h('button', {
+        type: 'button',
+        dataset: { action: 'review' },
+        title: 'Correct what the bot got wrong first: the intents you leave uncorrected are confirmed for the next training run.',
+        onclick: markReviewed,
+      }, reviewed ? 'Mark reviewed again' : 'Mark reviewed'),
     );
 
     const canReply = conversation.actions.includes('reply');
@@ -465,6 +483,18 @@
     } catch (error) {
       showActionError(error.message);
       await refreshSelected();
+    }
+  }
+
+  async function markReviewed() {
+    const conversationId = state.selected;
+    $('action-error').hidden = true;
+    try {
+      const { conversation } = await api(`/conversations/${conversationId}/review`, { body: {} });
+      remember([conversation]);
+      if (state.selected === conversationId) renderDetail({ keepScroll: true });
+    } catch (error) {
+      showActionError(error.message);
     }
   }
 

@@ -146,6 +146,18 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
     return { messageId, intent: label.intent, origin: label.origin, at: label.updatedAt.toISOString(), agent: { id: principal.id, name: principal.name } };
   }
 
+  /**
+   * Transcript review: the agent has read the conversation and corrected what was wrong, so the
+   * bot's intents it left uncorrected (in replies up to now) count as confirmed labels for the next
+   * training run; a correction made later still wins (docs/learning-loop.md).
+   */
+  async markReviewed(principal: AgentPrincipal, conversationId: string): Promise<ConversationSummary> {
+    if (!(await this.store.markReviewed(conversationId, principal.id))) throw new AgentError('NOT_FOUND', 'No such conversation.');
+    this.options.logger.info({ conversationId, agentId: principal.id }, 'transcript reviewed');
+    this.emit('changed', conversationId);
+    return this.summary(conversationId);
+  }
+
   async removeCorrection(messageId: string): Promise<boolean> {
     return this.store.removeLabel(messageId);
   }

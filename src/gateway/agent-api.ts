@@ -122,6 +122,11 @@ export async function registerAgentApi(app: FastifyInstance, options: AgentApiOp
         return reply.code(created ? 201 : 200).send({ ok: true, message, duplicate: !created });
       });
 
+      api.post('/conversations/:id/review', async (request) => {
+        const { id } = parseAgentPayload(idParams, request.params);
+        return { ok: true, conversation: await workspace.markReviewed(agentOf(request), id) };
+      });
+
       api.post('/conversations/:id/:action', async (request) => {
         const { id, action } = parseAgentPayload(actionParams, request.params);
         const conversation = await workspace.act(agentOf(request), id, action.replace('-', '_') as ConversationAction);

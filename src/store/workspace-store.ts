@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
 import { Prisma } from './prisma.ts';
 import { guarded, isUniqueViolation } from './errors.ts';
+import { labelledMessages } from './training-store.ts';
 import type { Message } from '../generated/prisma/client.ts';
 import type { ConversationStatus } from '../generated/prisma/enums.ts';
 
@@ -42,6 +43,8 @@ export interface ConversationSummary {
   waitingSince: string | null;
   resolvedAt: string | null;
   csat: number | null;
+  /** The last transcript review: the bot's intents up to `at` that no agent corrected are confirmed. */
+  reviewed: { at: string; by: { id: string; name: string } | null } | null;
   messageCount: number;
   /** The lowest intent confidence among the bot's replies (retrieval scores excluded). */
   minConfidence: number | null;
@@ -313,6 +316,19 @@ export class WorkspaceStore {
     return guarded(async () => (await this.prisma.intentLabel.deleteMany({ where: { messageId } })).count > 0);
   }
 
+  /**
+   * Marks a conversation's transcript reviewed by an agent, now (the database clock, which also
+   * stamps the messages, so "answered before the review" compares like with like). Reviewing again
+   * moves the mark to now. False when there is no such conversation.
+   */
+  async markReviewed(conversationId: string, agentId: string): Promise<boolean> {
+    return guarded(async () => {
+      const count = await this.prisma.$executeRaw`
+        UPDATE "Conversation" SET "reviewedAt" = now(), "reviewedById" = ${agentId}::uuid WHERE id = ${conversationId}::uuid`;
+      return count === 1;
+    });
+  }
+
   /** The newest corrections, for the console's review of what agents taught the bot. */
   async recentLabels(limit = 100) {
     return guarded(() =>
@@ -324,16 +340,15 @@ export class WorkspaceStore {
     );
   }
 
-  /** `{ text, intent }` of every labelled visitor message, oldest label first (the latest wins downstream). */
+  /**
+   * `{ text, intent }` of every labelled visitor message, review confirmations included, in the
+   * training pipeline's priority order (the last label of a text wins downstream).
+   */
   async labelledExamples(options: { origin?: string; since?: Date } = {}): Promise<LabelledExample[]> {
-    return guarded(async () => {
-      const rows = await this.prisma.intentLabel.findMany({
-        where: { ...(options.origin ? { origin: options.origin } : {}), ...(options.since ? { updatedAt: { gte: options.since } } : {}) },
-        orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
-        select: { intent: true, message: { select: { text: true } } },
-      });
-      return rows.map((row) => ({ text: row.message.text, intent: row.intent }));
-    });
+    const rows = await labelledMessages(this.prisma);
+    return rows
+      .filter((row) => (options.origin === undefined || row.origin === options.origin) && (options.since === undefined || row.labelledAt >= options.since))
+      .map((row) => ({ text: row.text, intent: row.intent }));
   }
 
   /** The visitor's end-of-chat satisfaction score, 1 (bad) … 5 (good). */
@@ -346,10 +361,11 @@ export class WorkspaceStore {
     if (ids.length === 0) return [];
     const rows = await this.prisma.$queryRaw<SummaryRow[]>`
       SELECT c.id, c.status::text AS status, c."assigneeId", a.name AS "assigneeName", c."createdAt", c."updatedAt",
-             c."waitingSince", c."resolvedAt", c.csat, s."messageCount", s."minConfidence", s.fallback, s."handedOver", s.negative,
+             c."waitingSince", c."resolvedAt", c.csat, c."reviewedAt", c."reviewedById", r.name AS "reviewerName", s."messageCount", s."minConfidence", s.fallback, s."handedOver", s.negative,
              l.role::text AS "lastRole", l."text" AS "lastText", l."createdAt" AS "lastAt"
       FROM "Conversation" c
       LEFT JOIN "Agent" a ON a.id = c."assigneeId"
+      LEFT JOIN "Agent" r ON r.id = c."reviewedById"
       LEFT JOIN LATERAL (
         SELECT count(*)::int AS "messageCount",
                min(m.confidence) FILTER (WHERE m.role = 'bot' AND m.source IS DISTINCT FROM 'retrieval') AS "minConfidence",
@@ -378,6 +394,7 @@ export class WorkspaceStore {
       waitingSince: row.waitingSince ? iso(row.waitingSince) : null,
       resolvedAt: row.resolvedAt ? iso(row.resolvedAt) : null,
       csat: row.csat,
+      reviewed: row.reviewedAt ? { at: iso(row.reviewedAt), by: row.reviewedById ? { id: row.reviewedById, name: row.reviewerName ?? '' } : null } : null,
       messageCount: Number(row.messageCount ?? 0),
       minConfidence,
       flags: {
@@ -427,6 +444,9 @@ interface SummaryRow {
   waitingSince: Date | null;
   resolvedAt: Date | null;
   csat: number | null;
+  reviewedAt: Date | null;
+  reviewedById: string | null;
+  reviewerName: string | null;
   messageCount: number | bigint | null;
   minConfidence: number | null;
   fallback: boolean | null;

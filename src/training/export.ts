@@ -1,12 +1,14 @@
 // Exports for other tools, always redacted (src/training/redact.ts):
 //  - labelled examples: one `{ "text", "intent", "origin" }` line per labelled visitor message, the
-//    latest label of a text winning (the rows a retraining learns from, before the evaluation split);
+//    latest label of a text winning, an explicit one over a `confirmed` one (the rows a retraining
+//    learns from, before the evaluation split);
 //  - conversations: one `{ "id", "messages": [{ "role", "text", "intent"? }] }` line per
 //    conversation, the format `frontdesk import --format jsonl` reads back.
 import type { Writable } from 'node:stream';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
-import { labelRows, normalizedKey } from './learning-set.ts';
+import { labelledMessages } from '../store/training-store.ts';
+import { normalizedKey } from './learning-set.ts';
 import { redact } from './redact.ts';
 
 async function write(out: Writable, line: string): Promise<void> {
@@ -15,7 +17,7 @@ async function write(out: Writable, line: string): Promise<void> {
 
 export async function exportLabelled(prisma: PrismaClient, out: Writable): Promise<number> {
   const byText = new Map<string, { text: string; intent: string; origin: string }>();
-  for (const row of await labelRows(prisma)) {
+  for (const row of await labelledMessages(prisma)) {
     const text = redact(row.text);
     const key = normalizedKey(text);
     byText.delete(key);

@@ -1,6 +1,7 @@
 // What a retraining learns from and what the promotion gate judges it on, both from Postgres.
 //
-// - Every labelled message (imported labels and agents' corrections) is assigned for good to the
+// - Every labelled message (imported labels, agents' corrections, and the bot's intents that a
+//   transcript review confirmed: src/store/training-store.ts) is assigned for good to the
 //   training side or the evaluation side by a hash of its message id (EVALUATION_FRACTION of them
 //   are evaluation messages). Evaluation messages are never trained on.
 // - The frozen evaluation set is a copy of evaluation messages (table EvaluationExample), made the
@@ -8,14 +9,15 @@
 //   MAX_FROZEN_EXAMPLES; a frozen example is never changed or removed, and never trained on.
 // - Recent labelled traffic: the newest evaluation messages that are not in the frozen set.
 // - The training set: the catalogue's examples plus every training-side labelled message, the
-//   latest label of a text winning (agent corrections over the catalogue and over older labels),
-//   minus any text that is also in an evaluation set.
+//   latest label of a text winning (agent corrections over the catalogue and over older labels; any
+//   explicit label over a confirmed one), minus any text that is also in an evaluation set.
 // Texts are redacted (emails, phone and card numbers, addresses) before they enter any set.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue/index.ts';
 import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
+import { CONFIRMED_ORIGIN, labelledMessages } from '../store/training-store.ts';
 import { assembleTrainingSet } from './training-set.ts';
 import { redact } from './redact.ts';
 
@@ -25,14 +27,6 @@ export const MIN_FROZEN_EXAMPLES = 30;
 export const MAX_FROZEN_EXAMPLES = 1000;
 export const RECENT_EXAMPLES = 1000;
 
-export interface LabelRow {
-  messageId: string;
-  text: string;
-  intent: string;
-  origin: string;
-  labelledAt: Date;
-}
-
 export interface LearningSets {
   train: LabelledExample[];
   frozen: LabelledExample[];
@@ -40,6 +34,8 @@ export interface LearningSets {
   stats: {
     catalogueExamples: number;
     labelled: number;
+    /** Of `labelled`: the bot's intents confirmed by transcript review. */
+    confirmedLabels: number;
     trainingLabels: number;
     evaluationLabels: number;
     /** Labels of intents that the catalogue does not define: the bot could not answer them, so they are not learned. */
@@ -59,16 +55,6 @@ export function isEvaluationMessage(messageId: string, fraction = EVALUATION_FRA
   return value / 0x1_0000_0000 < fraction;
 }
 
-export async function labelRows(prisma: PrismaClient): Promise<LabelRow[]> {
-  return guarded(async () => {
-    const rows = await prisma.intentLabel.findMany({
-      orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
-      select: { messageId: true, intent: true, origin: true, updatedAt: true, message: { select: { text: true } } },
-    });
-    return rows.map((row) => ({ messageId: row.messageId, text: row.message.text, intent: row.intent, origin: row.origin, labelledAt: row.updatedAt }));
-  });
-}
-
 export interface LearningSetOptions {
   evaluationFraction?: number;
   minFrozen?: number;
@@ -79,7 +65,8 @@ export interface LearningSetOptions {
 export async function learningSets(prisma: PrismaClient, catalogue: Catalogue, options: LearningSetOptions = {}): Promise<LearningSets> {
   const fraction = options.evaluationFraction ?? EVALUATION_FRACTION;
   const known = new Set([...catalogue.intents.map((intent) => intent.name), OUT_OF_SCOPE]);
-  const rows = await labelRows(prisma);
+  // Priority order (confirmations before explicit labels): what assembleTrainingSet de-duplicates by.
+  const rows = await labelledMessages(prisma);
   const usable = rows.filter((row) => known.has(row.intent)).map((row) => ({ ...row, text: redact(row.text) }));
   const evaluation = usable.filter((row) => isEvaluationMessage(row.messageId, fraction));
   const training = usable.filter((row) => !isEvaluationMessage(row.messageId, fraction));
@@ -107,6 +94,7 @@ export async function learningSets(prisma: PrismaClient, catalogue: Catalogue, o
   const frozen = frozenRows.map((row) => ({ text: row.text, intent: row.intent }));
   const recent = evaluation
     .filter((row) => !frozenMessages.has(row.messageId))
+    .sort((a, b) => a.labelledAt.getTime() - b.labelledAt.getTime())
     .slice(-(options.recentLimit ?? RECENT_EXAMPLES))
     .map((row) => ({ text: row.text, intent: row.intent }));
 
@@ -123,11 +111,12 @@ export async function learningSets(prisma: PrismaClient, catalogue: Catalogue, o
     stats: {
       catalogueExamples: catalogueExamples.length,
       labelled: rows.length,
+      confirmedLabels: rows.filter((row) => row.origin === CONFIRMED_ORIGIN).length,
       trainingLabels: training.length,
       evaluationLabels: evaluation.length,
       unknownIntentLabels: rows.length - usable.length,
       frozenCreated,
-      newestLabelAt: rows.at(-1)?.labelledAt.toISOString() ?? null,
+      newestLabelAt: rows.reduce<Date | null>((newest, row) => (newest && newest >= row.labelledAt ? newest : row.labelledAt), null)?.toISOString() ?? null,
     },
   };
 }

@@ -50,6 +50,27 @@ const ADDRESS_PATTERNS = [
   /\bp\.?\s?o\.?\s+box\s+\d+/giu,
 ];
 
+// What follows a street address and belongs to it: ", Springfield, IL 62704" (US: city, state,
+// ZIP), ", London SW1A 1AA" or ", SW1A 1AA" (UK: optional city, postcode), ", 10115 Berlin" (DE:
+// postcode, city). It is only looked for right after an [address] token, and each form needs its
+// postcode, so a bare ZIP code, order number, amount or date is never touched.
+// Case-sensitive on purpose (city names are capitalised), so it runs as a pass of its own after the
+// case-insensitive street patterns.
+const US_STATES = [
+  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS', 'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS',
+  'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC', 'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY',
+].join('|');
+const CITY = String.raw`\p{Lu}[\p{L}'’.-]*(?: \p{Lu}[\p{L}'’.-]*){0,2}`;
+const UK_POSTCODE = String.raw`[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}`;
+const ADDRESS_TAIL = new RegExp(
+  `${REDACTION_TOKENS.address.replace(/[[\]]/g, '\\$&')}(?:` +
+    String.raw`,\s*${CITY},?\s+(?:${US_STATES})\s+\d{5}(?:-\d{4})?` +
+    String.raw`|,\s*(?:${CITY},?\s+)?${UK_POSTCODE}` +
+    String.raw`|,\s*\d{5}\s+\p{Lu}[\p{L}-]*(?:\s+(?:am|an der|an|im|bei)\s+\p{Lu}[\p{L}-]*)?` +
+    String.raw`)(?![\p{L}\p{N}])`,
+  'gu',
+);
+
 /** Luhn checksum of a digit string. */
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -92,6 +113,7 @@ export function redactDetailed(text: string): RedactionResult {
       return REDACTION_TOKENS.address;
     });
   }
+  result = result.replace(ADDRESS_TAIL, REDACTION_TOKENS.address);
   return { text: result, counts };
 }
 

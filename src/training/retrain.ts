@@ -11,6 +11,7 @@ import type { LabelledExample } from '../nlu/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
+import { labelsChangedSince } from '../store/training-store.ts';
 import { DEFAULT_PROMOTION_MARGIN, type GateReport } from './gate.ts';
 import { learningSets, type LearningSetOptions, type LearningSets } from './learning-set.ts';
 import type { ModelRegistry, ModelVersion } from './registry.ts';
@@ -165,12 +166,12 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
   });
 }
 
-/** Whether any label changed after the newest model version was made (else a retraining learns nothing new). */
+/** Whether any label changed, or a conversation was reviewed, after the newest model version was made. */
 export async function hasNewLabels(prisma: PrismaClient): Promise<boolean> {
   return guarded(async () => {
     const newest = await prisma.modelVersion.findFirst({ orderBy: { createdAt: 'desc' }, select: { createdAt: true } });
     if (!newest) return true;
-    return (await prisma.intentLabel.count({ where: { updatedAt: { gt: newest.createdAt } } })) > 0;
+    return labelsChangedSince(prisma, newest.createdAt);
   });
 }
 

@@ -13,7 +13,7 @@ export async function knowledgeTexts(knowledgeDir: string): Promise<string[]> {
   return (await loadKnowledge(knowledgeDir)).map((chunk) => embeddingText(chunk));
 }
 
-/** What the next model learns from: the catalogue plus every labelled message in Postgres. */
+/** What the next model learns from: the catalogue plus every labelled (or review-confirmed) message in Postgres. */
 export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalogue): Promise<LabelledExample[]> {
   // Visitors' personal data (emails, phone and card numbers, addresses) never reaches a model.
   const labelled = (await labelledMessages(prisma)).map((message) => ({ text: redact(message.text), intent: message.intent }));
@@ -21,9 +21,9 @@ export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalo
 }
 
 /**
- * The training set: catalogue examples, then labelled messages in label order. The same text
- * (compared case- and space-insensitively) keeps only its latest label, so an agent's correction
- * wins over the catalogue and over older labels.
+ * The training set: catalogue examples, then labelled messages in priority order (labelledMessages).
+ * The same text (compared case- and space-insensitively) keeps only its last label, so an agent's
+ * correction wins over the catalogue, over older labels and over a confirmation.
  */
 export function assembleTrainingSet(catalogueExamples: readonly LabelledExample[], labelled: readonly LabelledExample[]): LabelledExample[] {
   const byText = new Map<string, LabelledExample>();

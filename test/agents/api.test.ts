@@ -1,44 +1,34 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'socket.io-client';
-import type { RunningServer } from '../../src/server.ts';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { labelledExamples } from '../../src/agents/workspace.ts';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
 import { currentTrainingSet } from '../../src/training/training-set.ts';
-import { ask, connectVisitor, nextEvent, request, startTestServer, temporaryDirectory } from '../helpers/server.ts';
-import { api, connectAgent, createAgent, login, testPrisma } from './helpers.ts';
+import { ask, connectVisitor, nextEvent, request } from '../helpers/server.ts';
+import { api, connectAgent, login, startAgentTestServer, type AgentTestServer } from './helpers.ts';
 
-const dataDir = temporaryDirectory();
-let server: RunningServer;
+let env: AgentTestServer;
 let url: string;
 let prisma: PrismaClient;
 let annToken: string;
 let bobToken: string;
 let adminToken: string;
-const sockets: Socket[] = [];
 
 before(async () => {
-  ({ server } = await startTestServer({ DATA_DIR: dataDir.path, MESSAGE_BURST: '50', MESSAGES_PER_SECOND: '20' }));
-  url = server.url;
-  prisma = testPrisma(dataDir.path);
-  await createAgent(prisma, { email: 'ann@example.com', name: 'Ann', password: 'ann password 1' });
-  await createAgent(prisma, { email: 'bob@example.com', name: 'Bob', password: 'bob password 1' });
-  await createAgent(prisma, { email: 'root@example.com', name: 'Root', password: 'root password 1', role: 'admin' });
-  annToken = await login(url, 'ann@example.com', 'ann password 1');
-  bobToken = await login(url, 'bob@example.com', 'bob password 1');
-  adminToken = await login(url, 'root@example.com', 'root password 1');
+  env = await startAgentTestServer([
+    { email: 'ann@example.com', name: 'Ann', password: 'ann password 1' },
+    { email: 'bob@example.com', name: 'Bob', password: 'bob password 1' },
+    { email: 'root@example.com', name: 'Root', password: 'root password 1', role: 'admin' },
+  ]);
+  ({ url, prisma } = env);
+  [annToken, bobToken, adminToken] = env.tokens as [string, string, string];
 });
 
-after(async () => {
-  for (const socket of sockets) socket.close();
-  await prisma?.$disconnect();
-  await server?.close();
-  dataDir.remove();
-});
+after(() => env?.close());
 
 function track<T extends { socket: Socket }>(connection: T): T {
-  sockets.push(connection.socket);
+  env.sockets.push(connection.socket);
   return connection;
 }
 

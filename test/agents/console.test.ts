@@ -134,4 +134,17 @@ describe('agent console in Chromium', { skip }, () => {
     await page.waitForFunction(() => document.querySelector('#detail-status')?.textContent === 'Resolved');
     assert.equal(await page.isDisabled('#composer-text'), true);
   });
+
+  test('mark the transcript reviewed: the mark shows and is stored', async () => {
+    const conversationId = await page.getAttribute('#list-review .conversation-item', 'data-id');
+    assert.ok(conversationId);
+    await page.click('#actions button[data-action="review"]');
+    await page.waitForFunction(() => /reviewed by you/.test(document.querySelector('#detail-meta')?.textContent ?? ''));
+    assert.equal(await page.textContent('#actions button[data-action="review"]'), 'Mark reviewed again');
+    // Every agent's lists learn it live (the `conversation` push).
+    await page.waitForSelector(`#list-review .conversation-item[data-id="${conversationId}"] .flag >> text=reviewed`);
+    const stored = await prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { reviewedAt: true, reviewedBy: { select: { name: true } } } });
+    assert.ok(stored.reviewedAt);
+    assert.equal(stored.reviewedBy?.name, 'Ann Agent');
+  });
 });

@@ -3,6 +3,8 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
 import { AgentAuth } from '../../src/agents/auth.ts';
 import { AgentStore } from '../../src/store/agent-store.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { startTestServer, temporaryDirectory } from '../helpers/server.ts';
 
 /** The embedded Postgres of a test server (its port is in postmaster.pid). */
 export function embeddedDatabaseUrl(dataDir: string): string {
@@ -48,4 +50,37 @@ export function connectAgent(url: string, auth: Record<string, unknown>): Promis
       reject(error);
     });
   });
+}
+
+export interface AgentTestServer {
+  server: RunningServer;
+  url: string;
+  prisma: PrismaClient;
+  /** A session token per agent, in the order given. */
+  tokens: string[];
+  /** Sockets to close at the end. */
+  sockets: Socket[];
+  close(): Promise<void>;
+}
+
+/** A server on a fresh embedded Postgres (visitor rate limit raised), with these agents signed in. */
+export async function startAgentTestServer(agents: Array<{ email: string; name: string; password: string; role?: 'agent' | 'admin' }>): Promise<AgentTestServer> {
+  const dataDir = temporaryDirectory();
+  const { server } = await startTestServer({ DATA_DIR: dataDir.path, MESSAGE_BURST: '50', MESSAGES_PER_SECOND: '20' });
+  const prisma = testPrisma(dataDir.path);
+  const tokens: string[] = [];
+  for (const agent of agents) {
+    await createAgent(prisma, agent);
+    tokens.push(await login(server.url, agent.email, agent.password));
+  }
+  const sockets: Socket[] = [];
+  return {
+    server, url: server.url, prisma, tokens, sockets,
+    async close() {
+      for (const socket of sockets) socket.close();
+      await prisma.$disconnect();
+      await server.close();
+      dataDir.remove();
+    },
+  };
 }

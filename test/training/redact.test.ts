@@ -24,6 +24,39 @@ test('order numbers, amounts, dates and non-Luhn digit runs stay', () => {
   }
 });
 
+/** Each text redacts to its expected form. */
+function expectRedactions(cases: ReadonlyArray<readonly [text: string, expected: string]>): void {
+  for (const [text, expected] of cases) assert.equal(redact(text), expected, text);
+}
+
+test('a US, UK or German city and postcode after a street address are part of the address', () => {
+  expectRedactions([
+    ['send it to 1234 Main Street, Springfield, IL 62704 please', 'send it to [address] please'],
+    ['12 Elm Rd, New York, NY 10001-1234.', '[address].'],
+    ['I live at 1234 Main Street, Apt 5, Springfield, IL 62704', 'I live at [address]'],
+    ['my address is 10 Downing Street, London SW1A 2AA, thanks', 'my address is [address], thanks'],
+    ['221B Baker Street, NW1 6XE', '[address]'],
+    ['Hauptstraße 5, 10115 Berlin', '[address]'],
+    ['Lindenweg 12a, 60311 Frankfurt am Main bitte', '[address] bitte'],
+    ['P.O. Box 123, Austin, TX 78701', '[address]'],
+  ]);
+  assert.equal(redactDetailed('1234 Main Street, Springfield, IL 62704').counts.address, 1);
+});
+
+test('without a street before them, postcodes, order numbers, amounts and dates after an address stay', () => {
+  expectRedactions([
+    ['Springfield, IL 62704', 'Springfield, IL 62704'],
+    ['London SW1A 1AA', 'London SW1A 1AA'],
+    ['10115 Berlin', '10115 Berlin'],
+    ['order 62704 IL has not arrived', 'order 62704 IL has not arrived'],
+    ['I live at 1234 Main Street, and my order 62704 is late', 'I live at [address], and my order 62704 is late'],
+    ['1234 Main Street, 12345 is the order number', '[address], 12345 is the order number'],
+    ['1234 Main Street, 12/03/2024', '[address], 12/03/2024'],
+    ['1234 Main Street, 20 pounds were taken', '[address], 20 pounds were taken'],
+    ['742 Evergreen Terrace, Thanks, OK', '[address], Thanks, OK'],
+  ]);
+});
+
 test('the Luhn check', () => {
   assert.ok(luhnValid('4111111111111111'));
   assert.ok(luhnValid('79927398713'));
