@@ -64,6 +64,8 @@ export function toTranscriptView(conversation: TranscriptRow) {
     waitingSince: conversation.waitingSince?.toISOString() ?? null,
     resolvedAt: conversation.resolvedAt?.toISOString() ?? null,
     csat: conversation.csat,
+    // The same shape as in summaries: the bot's intents up to `at` that no agent corrected are confirmed.
+    reviewed: conversation.reviewedAt ? { at: conversation.reviewedAt.toISOString(), by: conversation.reviewedBy } : null,
     messages: conversation.messages.map((message) => toMessageView(message)),
   };
 }

@@ -279,6 +279,7 @@ export class WorkspaceStore {
         where: { id: conversationId },
         include: {
           assignee: { select: { id: true, name: true, email: true } },
+          reviewedBy: { select: { id: true, name: true } },
           messages: {
             orderBy: { seq: 'asc' },
             take: limit,

@@ -78,9 +78,11 @@ test('reviewing confirms the uncorrected intents up to the review; corrections a
   const rows = await labelledMessages(env.prisma);
   assert.deepEqual(rows.filter((row) => row.messageId === cancelled.messageId).map((row) => [row.intent, row.origin]), [['change_order', 'agent']]);
 
-  // The summary lists carry the mark.
+  // The summary lists and the transcript carry the mark.
   const listed = await api(url, '/api/agent/conversations?limit=200', { token });
   assert.equal(listed.body.conversations.find((entry: any) => entry.id === chat.id).reviewed.at, marked.body.conversation.reviewed.at);
+  const transcript = await api(url, `/api/agent/conversations/${chat.id}`, { token });
+  assert.deepEqual(transcript.body.conversation.reviewed, marked.body.conversation.reviewed);
 
   // Reviewing again moves the mark: the later answer is confirmed now.
   const again = await review(chat.id);
