@@ -194,7 +194,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
     const conversationId = outcome.message.conversationId;
     try {
       const { reply } = outcome;
-      if (reply && reply.role === 'bot') this.emit('message', toMessageView(reply, { modelVersion: await this.versionName(reply.modelVersionId) }));
+      if (reply) this.emit('message', toMessageView(reply, { modelVersion: await this.versionName(reply.modelVersionId) }));
       if (botSilent(outcome.statusBefore) || outcome.statusAfter !== outcome.statusBefore) this.emit('changed', conversationId);
     } catch (error) {
       this.options.logger.warn({ err: error, conversationId }, 'following a bot answer for agents failed');

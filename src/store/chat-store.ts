@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
 import { DatabaseUnavailableError, guarded } from './errors.ts';
 import { MicroBatcher } from '../concurrency/micro-batcher.ts';
+import type { Conversation, Message } from '../generated/prisma/client.ts';
+import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
 
 /**
  * A raw query's connection failure arrives as P2010 "Raw query failed … Can't reach database server",
@@ -19,6 +21,7 @@ async function raw<T>(query: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
 type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 /**
@@ -46,9 +49,6 @@ function batched<I, O>(run: (inputs: I[]) => Promise<O[]>, onBatch?: (size: numb
     return outcome.value;
   };
 }
-
-import type { Conversation, Message } from '../generated/prisma/client.ts';
-import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
 
 export type { Conversation, Message, ConversationStatus, MessageRole, ReplySource, Rating };
 
