@@ -4,9 +4,15 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-/** ONNX IR version 7 and opset 13: understood by every onnxruntime since 1.7. */
-const IR_VERSION = 7;
+/** Opset 13 (IR version 7): understood by every onnxruntime since 1.7. */
 export const DEFAULT_OPSET = 13;
+
+/** The lowest IR version that carries `opset` (ONNX 1.9 → opset 14 at IR 7; 1.13 → opset 18 at IR 8). */
+function irVersionFor(opset: number): number {
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  return 9;
+}
 
 export type ElementType = 'float32' | 'int32' | 'int64' | 'int8';
 
@@ -131,7 +137,7 @@ export class OnnxGraphBuilder {
 
   toBytes(metadata: Record<string, string> = {}): Uint8Array {
     const model = onnx.ModelProto.create({
-      irVersion: IR_VERSION,
+      irVersion: irVersionFor(this.opset),
       producerName: 'frontdesk',
       opsetImport: [{ domain: '', version: this.opset }],
       metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),

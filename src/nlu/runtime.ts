@@ -41,7 +41,8 @@ function cudaInstalled(): boolean {
   return existsSync(join(bindingFolder, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'));
 }
 
-async function createSession(modelPath: string, preference: readonly string[], logger?: Logger): Promise<{ session: ort.InferenceSession; provider: string }> {
+/** An onnxruntime session on the first execution provider of `preference` that is installed and loads the model. */
+export async function createSession(modelPath: string, preference: readonly string[], logger?: Logger): Promise<{ session: ort.InferenceSession; provider: string }> {
   const available = new Set(ort.listSupportedBackends().map((backend) => backend.name));
   if (!cudaInstalled()) available.delete('cuda');
   const failures: string[] = [];

@@ -114,7 +114,8 @@ function randomProjection(length: number, seed: number): Int8Array {
   return table;
 }
 
-class AdamW {
+/** AdamW (decoupled weight decay) over one parameter array. */
+export class AdamW {
   private readonly firstMoment: Float32Array;
   private readonly secondMoment: Float32Array;
   private step = 0;
