@@ -1,16 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
 import { AgentAuth } from '../../src/agents/auth.ts';
 import { AgentStore } from '../../src/store/agent-store.ts';
 import type { RunningServer } from '../../src/server.ts';
-import { startTestServer, temporaryDirectory } from '../helpers/server.ts';
-
-/** The embedded Postgres of a test server (its port is in postmaster.pid). */
-export function embeddedDatabaseUrl(dataDir: string): string {
-  const lines = readFileSync(`${dataDir}/postgres/postmaster.pid`, 'utf8').split('\n');
-  return `postgresql://frontdesk:frontdesk@127.0.0.1:${lines[3]}/frontdesk`;
-}
+import { embeddedDatabaseUrl, startTestServer, temporaryDirectory } from '../helpers/server.ts';
 
 export function testPrisma(dataDir: string): PrismaClient {
   return createPrismaClient(embeddedDatabaseUrl(dataDir), 2);

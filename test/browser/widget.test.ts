@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.ts';
-import { startTestServer, temporaryDirectory } from '../helpers/server.ts';
+import { queryEmbedded, startTestServer, temporaryDirectory } from '../helpers/server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = 'test-output/screenshots';
@@ -68,17 +67,7 @@ async function startFrontdesk(fixedPort?: number): Promise<void> {
   pointSitesAt(server.url);
 }
 
-async function sql<T extends pg.QueryResultRow = any>(text: string, values: unknown[] = []): Promise<T[]> {
-  // The embedded Postgres writes its port into postmaster.pid (line 4).
-  const dbPort = readFileSync(`${dataDir.path}/postgres/postmaster.pid`, 'utf8').split('\n')[3];
-  const client = new pg.Client({ connectionString: `postgresql://frontdesk:frontdesk@127.0.0.1:${dbPort}/frontdesk` });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []) => queryEmbedded(dataDir.path, text, values);
 
 before(async () => {
   if (skip) return;

@@ -3,27 +3,17 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { Config } from '../../src/config/config.ts';
 import type { RunningServer } from '../../src/server.ts';
-import { ask, connectVisitor, nextEvent, request, startTestServer, temporaryDirectory } from '../helpers/server.ts';
+import { ask, connectVisitor, embeddedDatabaseUrl, nextEvent, queryEmbedded, request, startTestServer, temporaryDirectory } from '../helpers/server.ts';
 
 const dataDir = temporaryDirectory();
 const TEST_LIMITS = { MESSAGE_BURST: '20', MESSAGES_PER_SECOND: '10' };
 let server: RunningServer;
 let config: Config;
-let databaseUrl: string;
 
-async function sql<T extends pg.QueryResultRow = any>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []) => queryEmbedded(dataDir.path, text, values);
 
 before(async () => {
   ({ server, config } = await startTestServer({ DATA_DIR: dataDir.path, ...TEST_LIMITS }));
-  databaseUrl = await embeddedDatabaseUrl(dataDir.path);
 });
 
 after(async () => {
@@ -31,12 +21,6 @@ after(async () => {
   dataDir.remove();
 });
 
-/** The embedded Postgres writes its port into postmaster.pid; tests read the database directly. */
-async function embeddedDatabaseUrl(dir: string): Promise<string> {
-  const { readFileSync } = await import('node:fs');
-  const lines = readFileSync(`${dir}/postgres/postmaster.pid`, 'utf8').split('\n');
-  return `postgresql://frontdesk:frontdesk@127.0.0.1:${lines[3]}/frontdesk`;
-}
 
 describe('chat round trip', () => {
   test('a visitor gets a session, an ack with a messageId and a templated reply', async () => {
@@ -66,7 +50,7 @@ describe('chat round trip', () => {
 
   test('the ack is sent only after the message is committed', async () => {
     const { socket } = await connectVisitor(server.url);
-    const blocker = new pg.Client({ connectionString: databaseUrl });
+    const blocker = new pg.Client({ connectionString: embeddedDatabaseUrl(dataDir.path) });
     await blocker.connect();
     try {
       // Hold a lock that blocks every insert into Message: the server cannot commit, so it must not ack.
@@ -170,7 +154,6 @@ describe('resume', () => {
     first.socket.close();
     await server.close();
     ({ server } = await startTestServer({ DATA_DIR: dataDir.path, ...TEST_LIMITS }));
-    databaseUrl = await embeddedDatabaseUrl(dataDir.path);
     const again = await connectVisitor(server.url, { visitorToken: first.session.visitorToken });
     try {
       assert.equal(again.session.conversationId, first.session.conversationId);
