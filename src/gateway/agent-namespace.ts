@@ -123,6 +123,11 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
       return { ok: true, removed: await workspace.removeCorrection(input.messageId) };
     });
 
+    handle(socket, 'review', async (payload) => {
+      const { conversationId } = parseAgentPayload(conversationRef, payload);
+      return { ok: true, conversation: await workspace.markReviewed(principal, conversationId) };
+    });
+
     handle(socket, 'intents', async () => ({ ok: true, intents: workspace.intents() }));
 
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -132,7 +137,7 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     });
   });
 
-  const KNOWN_EVENTS = new Set(['queue', 'conversations', 'transcript', 'watch', 'unwatch', 'reply', 'correct', 'uncorrect', 'intents', ...CONVERSATION_ACTIONS]);
+  const KNOWN_EVENTS = new Set(['queue', 'conversations', 'transcript', 'watch', 'unwatch', 'reply', 'correct', 'uncorrect', 'review', 'intents', ...CONVERSATION_ACTIONS]);
 
   function handle(socket: Socket, event: string, handler: (payload: unknown) => Promise<unknown>): void {
     socket.on(event, async (...args: unknown[]) => {

@@ -10,8 +10,8 @@ import { CONFIRMED_ORIGIN, labelledMessages, labelsChangedSince } from '../../sr
 import { exportLabelled } from '../../src/training/export.ts';
 import { isEvaluationMessage, learningSets } from '../../src/training/learning-set.ts';
 import { currentTrainingSet } from '../../src/training/training-set.ts';
-import { ask, connectVisitor } from '../helpers/server.ts';
-import { api, startAgentTestServer, type AgentTestServer } from './helpers.ts';
+import { ask, connectVisitor, request } from '../helpers/server.ts';
+import { api, connectAgent, startAgentTestServer, type AgentTestServer } from './helpers.ts';
 
 let env: AgentTestServer;
 let url: string;
@@ -151,4 +151,20 @@ test('the review route: unknown conversation, malformed id, no session', async (
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.body.error.code, 'UNAUTHORIZED');
   assert.equal((await env.prisma.conversation.findUniqueOrThrow({ where: { id: chat.id } })).reviewedAt, null);
+});
+
+test('the agent socket marks a transcript reviewed too, with the same answer and errors as the route', async () => {
+  const chat = await conversation(['I want to track my order, where is my package?']);
+  const agent = await connectAgent(url, { token });
+  env.sockets.push(agent.socket);
+  const marked = await request(agent.socket, 'review', { conversationId: chat.id });
+  assert.equal(marked.ok, true, JSON.stringify(marked));
+  assert.equal(marked.conversation.id, chat.id);
+  assert.equal(marked.conversation.reviewed.by.name, 'Ann');
+  assert.equal((await confirmed()).get(chat.turns[0]!.messageId), chat.turns[0]!.reply.intent);
+
+  const unknown = await request(agent.socket, 'review', { conversationId: '00000000-0000-4000-8000-000000000000' });
+  assert.deepEqual([unknown.ok, unknown.error.code], [false, 'NOT_FOUND']);
+  const malformed = await request(agent.socket, 'review', { conversationId: 42 });
+  assert.deepEqual([malformed.ok, malformed.error.code], [false, 'INVALID_PAYLOAD']);
 });
