@@ -3,5 +3,3 @@ export { loadModel, EXECUTION_PROVIDER_PREFERENCE, type LoadModelOptions } from 
 export { loadAnyModel } from './load.ts';
 export { OUT_OF_SCOPE, type CommonModelMeta, type IntentModel, type IntentPrediction, type LabelledExample, type ModelMeta, type ModelMetrics, type ModelRun } from './types.ts';
 export { featurize, normalizeText, DEFAULT_FEATURIZER_CONFIG, type FeaturizerConfig, type SparseFeatures } from './featurizer.ts';
-// Training is re-exported here so that callers find the whole model API in one place.
-export { trainModel, type TrainOptions, type TrainProgress, type TrainResult } from '../training/train.ts';
