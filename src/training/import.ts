@@ -10,23 +10,9 @@
 // importing the same file again finds the conversations already there.
 import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
+import type { ImportConversation, ImportMessage, ImportRole } from '../store/import-store.ts';
 
 export type ImportFormat = 'abcd' | 'csv' | 'jsonl';
-export type ImportRole = 'visitor' | 'bot' | 'agent';
-
-export interface ImportMessage {
-  role: ImportRole;
-  text: string;
-  intent?: string;
-}
-
-export interface ImportConversation {
-  /** 1-based line (or, for ABCD, the 1-based position in the array) where the record starts. */
-  line: number;
-  /** Stable idempotency key: the same record in any later import has the same key. */
-  key: string;
-  messages: ImportMessage[];
-}
 
 export interface ImportProblem {
   line: number;
@@ -58,12 +44,6 @@ export function parseImport(content: string, format: ImportFormat): ImportRecord
     case 'jsonl':
       return parseJsonl(text);
   }
-}
-
-/** A UUID derived from a key (SHA-256, version nibble 8 = "custom"), so re-imports hit the same rows. */
-export function deterministicUuid(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function contentKey(format: ImportFormat, messages: readonly ImportMessage[]): string {
