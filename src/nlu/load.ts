@@ -10,6 +10,6 @@ import type { CommonModelMeta, IntentModel } from './types.ts';
  */
 export async function loadAnyModel(dir: string, options: LoadModelOptions = {}): Promise<IntentModel<CommonModelMeta>> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { encoder?: unknown };
-  if (meta.encoder === 'transformers') return TransformersIntentModel.load(dir, { executionProviders: options.executionProviders });
+  if (meta.encoder === 'transformers') return TransformersIntentModel.load(dir, options);
   return loadModel(dir, options);
 }

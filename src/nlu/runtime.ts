@@ -9,7 +9,7 @@ import { readArtifact } from './artifact.ts';
 import { MicroBatcher } from '../concurrency/micro-batcher.ts';
 import { featurize, type SparseFeatures } from './featurizer.ts';
 import { GRAPH_INPUTS, GRAPH_OUTPUTS } from './intent-graph.ts';
-import { OUT_OF_SCOPE, type IntentModel, type IntentPrediction, type ModelMeta, type ModelRun } from './types.ts';
+import { OUT_OF_SCOPE, type CommonModelMeta, type IntentModel, type IntentPrediction, type ModelRun } from './types.ts';
 
 /** Preference order; CUDA is tried only where its libraries are installed (listed as available). */
 export const EXECUTION_PROVIDER_PREFERENCE = ['cuda', 'webgpu', 'cpu'] as const;
@@ -83,7 +83,7 @@ function toTensors(batch: readonly SparseFeatures[]): Record<string, ort.Tensor>
 }
 
 /** The answer for one message; the out-of-scope class (if trained) is never an answer. */
-export function predictionFromProbabilities(probabilities: Float32Array, meta: ModelMeta): IntentPrediction {
+export function predictionFromProbabilities(probabilities: Float32Array, meta: Pick<CommonModelMeta, 'labels' | 'threshold'>): IntentPrediction {
   const ranking = Array.from(probabilities, (confidence, index) => ({ intent: meta.labels[index]!, confidence }))
     .filter((entry) => entry.intent !== OUT_OF_SCOPE)
     .sort((a, b) => b.confidence - a.confidence)

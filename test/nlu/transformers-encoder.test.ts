@@ -205,10 +205,17 @@ describe('TransformersEncoder with a generated tiny BERT', () => {
     assert.equal(head.meta.dimensions.hidden, 16);
     const out = join(root, 'hidden-head');
     await head.save(out);
-    const model = await TransformersIntentModel.load(out, { encoder });
+    const runs: number[] = [];
+    const model = await TransformersIntentModel.load(out, { encoder, executionProviders: ['cpu'], onRun: (run) => runs.push(run.batchSize) });
+    assert.equal(model.executionProvider, 'cpu');
     const predictions = await model.classifyBatch(train.map((e) => e.text));
     const accuracy = predictions.filter((p, i) => p.topIntent === train[i]!.intent).length / train.length;
     assert.ok(accuracy >= 0.8, `accuracy ${accuracy.toFixed(2)}`);
+    // Messages classified one by one but at the same time share one encoder batch and one head run.
+    runs.length = 0;
+    const alone = await Promise.all(train.slice(0, 6).map((e) => model.classify(e.text)));
+    assert.deepEqual(runs, [6]);
+    assert.deepEqual(alone.map((p) => p.topIntent), predictions.slice(0, 6).map((p) => p.topIntent));
     await model.close(); // does not close the encoder it was given
     assert.equal((await encoder.embed(['still open'])).length, 1);
   });

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { createSession, EXECUTION_PROVIDER_PREFERENCE } from '../runtime.ts';
+import { MicroBatcher } from '../../concurrency/micro-batcher.ts';
+import { createSession, DEFAULT_MAX_BATCH_SIZE, EXECUTION_PROVIDER_PREFERENCE, predictionFromProbabilities, type LoadModelOptions } from '../runtime.ts';
 import type { IntentPrediction, ModelMetrics } from '../types.ts';
 import { TransformersEncoder, type Pooling, type SentenceEncoder, type TransformersEncoderOptions } from './encoder.ts';
 
@@ -46,8 +47,13 @@ export async function readHeadMeta(dir: string): Promise<TransformersHeadMeta> {
   return meta as TransformersHeadMeta;
 }
 
-/** Runs the encoder (Transformers.js) and head.onnx (onnxruntime-node) together. */
+/**
+ * Runs the encoder (Transformers.js) and head.onnx (onnxruntime-node) together. Concurrent calls
+ * are coalesced like the built-in model's: one encoder batch and one head run for all of them.
+ */
 export class TransformersIntentModel {
+  private readonly batcher: MicroBatcher<string, { embedding: Float32Array; probabilities: Float32Array }>;
+
   private constructor(
     readonly meta: TransformersHeadMeta,
     private readonly encoder: SentenceEncoder,
@@ -55,7 +61,16 @@ export class TransformersIntentModel {
     private readonly session: ort.InferenceSession,
     /** Where head.onnx runs: chosen like the built-in model's (CUDA, else WebGPU, else CPU). */
     readonly executionProvider: string,
-  ) {}
+    options: LoadModelOptions,
+  ) {
+    this.batcher = new MicroBatcher(async (texts) => {
+      const started = performance.now();
+      const embeddings = await this.encoder.embed(texts);
+      const probabilities = await this.probabilities(embeddings);
+      options.onRun?.({ batchSize: texts.length, durationMs: performance.now() - started });
+      return embeddings.map((embedding, index) => ({ embedding, probabilities: probabilities[index]! }));
+    }, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
+  }
 
   /**
    * Loads `dir/head.onnx` and its encoder: the one given, or the one meta.json names
@@ -63,10 +78,10 @@ export class TransformersIntentModel {
    */
   static async load(
     dir: string,
-    opts: { encoder?: SentenceEncoder; encoderOptions?: TransformersEncoderOptions; executionProviders?: readonly string[] } = {},
+    opts: LoadModelOptions & { encoder?: SentenceEncoder; encoderOptions?: TransformersEncoderOptions } = {},
   ): Promise<TransformersIntentModel> {
     const meta = await readHeadMeta(dir);
-    const { session, provider } = await createSession(join(dir, meta.files?.head ?? HEAD_FILE), opts.executionProviders ?? EXECUTION_PROVIDER_PREFERENCE);
+    const { session, provider } = await createSession(join(dir, meta.files?.head ?? HEAD_FILE), opts.executionProviders ?? EXECUTION_PROVIDER_PREFERENCE, opts.logger);
     const encoder =
       opts.encoder ?? (await TransformersEncoder.load(meta.encoderModel, { pooling: meta.pooling, ...opts.encoderOptions }));
     if (encoder.dimension !== meta.dimensions.embedding) {
@@ -76,11 +91,11 @@ export class TransformersIntentModel {
         `encoder ${encoder.modelId} gives ${encoder.dimension}-d vectors, the head expects ${meta.dimensions.embedding}`,
       );
     }
-    return new TransformersIntentModel(meta, encoder, !opts.encoder, session, provider);
+    return new TransformersIntentModel(meta, encoder, !opts.encoder, session, provider, opts);
   }
 
-  embed(texts: string[]): Promise<Float32Array[]> {
-    return this.encoder.embed(texts);
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    return (await Promise.all(texts.map((text) => this.batcher.submit(text)))).map((output) => output.embedding);
   }
 
   /** Calibrated class probabilities from head.onnx, one row per embedding. */
@@ -96,20 +111,8 @@ export class TransformersIntentModel {
   }
 
   async classifyBatch(texts: string[]): Promise<IntentPrediction[]> {
-    const probs = await this.probabilities(await this.embed(texts));
-    return probs.map((p) => {
-      const ranking = [...p]
-        .map((confidence, i) => ({ intent: this.meta.labels[i]!, confidence }))
-        .sort((a, b) => b.confidence - a.confidence)
-        .slice(0, 5);
-      const top = ranking[0]!;
-      return {
-        intent: top.confidence >= this.meta.threshold ? top.intent : null,
-        topIntent: top.intent,
-        confidence: top.confidence,
-        ranking,
-      };
-    });
+    const outputs = await Promise.all(texts.map((text) => this.batcher.submit(text)));
+    return outputs.map((output) => predictionFromProbabilities(output.probabilities, this.meta));
   }
 
   async classify(text: string): Promise<IntentPrediction> {
