@@ -161,6 +161,13 @@ export function sentenceVector(lexical: Float32Array, hidden: Float32Array, lexi
   return out;
 }
 
+/** Index of the largest value (the first on ties). */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
 /** In-place softmax of `logits / temperature`. */
 export function softmax(logits: Float32Array, temperature = 1, out: Float32Array = logits): Float32Array {
   let max = -Infinity;

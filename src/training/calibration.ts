@@ -1,5 +1,7 @@
 // Temperature scaling and the out-of-scope threshold, both fitted on validation data.
-import { softmax } from '../nlu/network.ts';
+import { argmax, softmax } from '../nlu/network.ts';
+import { OUT_OF_SCOPE } from '../nlu/types.ts';
+import { scoreExamples, type Evaluation } from './evaluate.ts';
 
 /** Mean negative log-likelihood of the labels under softmax(logits / temperature). */
 function meanNll(logits: readonly Float32Array[], labels: readonly number[], temperature: number): number {
@@ -87,4 +89,40 @@ export function chooseThreshold(candidates: readonly ThresholdCandidate[]): numb
     if (best.utility - position.utility <= Math.sqrt(position.answered - best.answered)) chosen = position;
   }
   return chosen.threshold;
+}
+
+export interface ValidationCalibration {
+  temperature: number;
+  threshold: number;
+  /** The validation messages scored at that temperature and threshold. */
+  evaluation: Evaluation;
+}
+
+/**
+ * Calibrates a trained model on its validation messages, the same way for both back-ends: the
+ * temperature on the messages of known classes, the threshold on the calibrated top answers, and
+ * the evaluation at both. `expected[i]` is a class index, or -1 for an intent the model was not
+ * trained on (out of scope); only the first `answerable` classes are answers (an `oos` class is not).
+ */
+export function calibrateOnValidation(logits: readonly Float32Array[], expected: readonly number[], labels: readonly string[], answerable = labels.length): ValidationCalibration {
+  const known = expected.flatMap((label, index) => (label >= 0 ? [index] : []));
+  const temperature = fitTemperature(
+    known.map((index) => logits[index]!),
+    known.map((index) => expected[index]!),
+  );
+  const answers = logits.map((row) => {
+    const probabilities = softmax(row, temperature, new Float32Array(row.length));
+    const top = argmax(probabilities.subarray(0, answerable));
+    return { top, confidence: probabilities[top]! };
+  });
+  const threshold = chooseThreshold(answers.map(({ top, confidence }, index) => ({ confidence, correct: top === expected[index] })));
+  const evaluation = scoreExamples(
+    answers.map(({ top, confidence }, index) => ({
+      expected: expected[index]! >= 0 ? labels[expected[index]!]! : OUT_OF_SCOPE,
+      predicted: confidence >= threshold ? labels[top]! : null,
+      topIntent: labels[top]!,
+      confidence,
+    })),
+  );
+  return { temperature, threshold, evaluation };
 }

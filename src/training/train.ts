@@ -4,10 +4,10 @@
 import { writeArtifact, IDF_FILE } from '../nlu/artifact.ts';
 import { DEFAULT_FEATURIZER_CONFIG, featurize, fitIdf, type FeaturizerConfig } from '../nlu/featurizer.ts';
 import { buildIntentGraph } from '../nlu/intent-graph.ts';
-import { softmax, type NetworkWeights } from '../nlu/network.ts';
+import type { NetworkWeights } from '../nlu/network.ts';
 import { OUT_OF_SCOPE, type LabelledExample, type ModelMeta, type ModelMetrics } from '../nlu/types.ts';
-import { chooseThreshold, fitTemperature, THRESHOLD_RULE } from './calibration.ts';
-import { metricsOf, scoreExamples, type Evaluation } from './evaluate.ts';
+import { calibrateOnValidation, THRESHOLD_RULE } from './calibration.ts';
+import { metricsOf, type Evaluation } from './evaluate.ts';
 import { createRandom, stratifiedSplit } from './random.ts';
 import { DEFAULT_HYPERPARAMETERS, fitLinearSvm, predictLogits, trainNetwork, validationAccuracy, withLinearPath, type EncodedExample, type EpochReport, type Hyperparameters } from './trainer.ts';
 
@@ -115,26 +115,11 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
   }
 
   opts.onProgress?.({ phase: 'calibrate' });
-  const validationLogits = predictLogits(network, encodedValidation);
-  const inScope = encodedValidation.flatMap((example, index) => (example.label >= 0 ? [index] : []));
-  const temperature = fitTemperature(
-    inScope.map((index) => validationLogits[index]!),
-    inScope.map((index) => encodedValidation[index]!.label),
-  );
-  const calibrated = validationLogits.map((logits) => {
-    const probabilities = softmax(logits, temperature, new Float32Array(logits.length));
-    let top = 0;
-    for (let c = 1; c < intents.length; c++) if (probabilities[c]! > probabilities[top]!) top = c;
-    return { top, confidence: probabilities[top]! };
-  });
-  const threshold = chooseThreshold(calibrated.map(({ top, confidence }, index) => ({ confidence, correct: top === encodedValidation[index]!.label })));
-  const validation = scoreExamples(
-    calibrated.map(({ top, confidence }, index) => ({
-      expected: labelIndex.has(validationSet[index]!.intent) ? validationSet[index]!.intent : OUT_OF_SCOPE,
-      predicted: confidence >= threshold ? labels[top]! : null,
-      topIntent: labels[top]!,
-      confidence,
-    })),
+  const { temperature, threshold, evaluation: validation } = calibrateOnValidation(
+    predictLogits(network, encodedValidation),
+    encodedValidation.map((example) => example.label),
+    labels,
+    intents.length,
   );
 
   const meta: ModelMeta = {

@@ -2,7 +2,7 @@
 // Dense layers use AdamW; the embedding table is sparse (a batch touches a few thousand of its
 // rows), so it uses row-wise AdaGrad on the touched rows only, which keeps an epoch over
 // BANKING77 at a couple of seconds on one core.
-import { createActivations, forwardActivations, softmax, type NetworkShape, type NetworkWeights } from '../nlu/network.ts';
+import { argmax, createActivations, forwardActivations, softmax, type NetworkShape, type NetworkWeights } from '../nlu/network.ts';
 import { createRandom, normalDeviate, shuffleInPlace } from './random.ts';
 
 /** One message as rows of the embedding table with their TF-IDF weights. */
@@ -315,9 +315,7 @@ function validationScore(weights: NetworkWeights, examples: readonly EncodedExam
   let loss = 0;
   predictLogits(weights, inScope).forEach((logits, index) => {
     const label = inScope[index]!.label;
-    let best = 0;
-    for (let c = 1; c < logits.length; c++) if (logits[c]! > logits[best]!) best = c;
-    if (best === label) right++;
+    if (argmax(logits) === label) right++;
     loss -= Math.log(Math.max(softmax(logits)[label]!, 1e-12));
   });
   return { accuracy: right / inScope.length, loss: loss / inScope.length };

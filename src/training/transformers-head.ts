@@ -7,13 +7,13 @@
 // are the built-in model's (calibration.ts, evaluate.ts), so both back-ends decide alike.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { softmax } from '../nlu/network.ts';
+import { argmax, softmax } from '../nlu/network.ts';
 import { attribute, OnnxGraphBuilder } from '../nlu/onnx-graph.ts';
 import { HEAD_FILE, META_FILE, type TransformersHeadMeta } from '../nlu/transformers/head.ts';
 import type { Pooling, SentenceEncoder } from '../nlu/transformers/encoder.ts';
 import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
-import { chooseThreshold, fitTemperature, THRESHOLD_RULE } from './calibration.ts';
-import { metricsOf, scoreExamples } from './evaluate.ts';
+import { calibrateOnValidation, THRESHOLD_RULE } from './calibration.ts';
+import { metricsOf } from './evaluate.ts';
 import { createRandom, normalDeviate, shuffleInPlace } from './random.ts';
 import { AdamW } from './trainer.ts';
 
@@ -96,12 +96,6 @@ function logitsOf(w: HeadWeights, embeddings: readonly Float32Array[]): Float32A
     forwardRow(w, embedding, hidden, logits);
     return logits;
   });
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }
 
 /**
@@ -252,22 +246,15 @@ export async function trainTransformersHead(encoder: SentenceEncoder & { pooling
   let thresholdRule = 'no validation data: never fall back';
   let metrics: TransformersHeadMeta['training']['validation'] = null;
   if (validation.length > 0) {
-    const validationLogits = logitsOf(weights, await encoder.embed(validation.map((example) => example.text)));
-    const known = validation.flatMap((example, index) => (labelIndex.has(example.intent) ? [index] : []));
-    temperature = fitTemperature(
-      known.map((index) => validationLogits[index]!),
-      known.map((index) => labelIndex.get(validation[index]!.intent)!),
+    const calibration = calibrateOnValidation(
+      logitsOf(weights, await encoder.embed(validation.map((example) => example.text))),
+      validation.map((example) => labelIndex.get(example.intent) ?? -1),
+      labels,
     );
+    ({ temperature, threshold } = calibration);
     foldTemperature(weights, temperature);
-    const scored = validationLogits.map((row, index) => {
-      const probabilities = softmax(row.map((value) => value / temperature));
-      const top = argmax(probabilities);
-      const expected = labelIndex.has(validation[index]!.intent) ? validation[index]!.intent : OUT_OF_SCOPE;
-      return { expected, topIntent: labels[top]!, confidence: probabilities[top]! };
-    });
-    threshold = chooseThreshold(scored.map((row) => ({ confidence: row.confidence, correct: row.topIntent === row.expected })));
     thresholdRule = THRESHOLD_RULE;
-    metrics = metricsOf(scoreExamples(scored.map((row) => ({ ...row, predicted: row.confidence >= threshold ? row.topIntent : null }))));
+    metrics = metricsOf(calibration.evaluation);
   }
 
   const meta: TransformersHeadMeta = {
