@@ -142,9 +142,11 @@ async function benchNodeNlp(dataset: BenchDataset, train: LabelledExample[], tes
   return line('node-nlp', dataset.name, scoreExamples(rows), trainSeconds, latencies[Math.floor(latencies.length / 2)] ?? 0);
 }
 
+const paths = (relative: string[]) => relative.map((path) => join(DATASETS_DIR, path));
+
 /** The splits with BANKING77's labels restored; reports how many labels changed on stderr. */
 async function withBanking77Labels(splits: [LabelledExample[], LabelledExample[], LabelledExample[]]): Promise<[LabelledExample[], LabelledExample[], LabelledExample[]]> {
-  const reference = await readDatasets(['banking77/train.csv', 'banking77/test.csv'].map((path) => join(DATASETS_DIR, path)));
+  const reference = await readDatasets(paths(['banking77/train.csv', 'banking77/test.csv']));
   const inScope = new Set(splits.flat().flatMap((example) => (example.intent === OUT_OF_SCOPE ? [] : [example.intent])));
   const restore = (split: LabelledExample[], name: string) => {
     const { examples, changed } = relabelFromReference(split, reference, inScope);
@@ -163,7 +165,6 @@ const skipPeer = process.env.FRONTDESK_BENCH_SKIP_PEER === '1';
 // FRONTDESK_BENCH_HYPERPARAMETERS='{"linear":true}' overrides training hyperparameters of our model.
 const hyperparameters = JSON.parse(process.env.FRONTDESK_BENCH_HYPERPARAMETERS ?? '{}') as Partial<Hyperparameters>;
 for (const dataset of DATASETS.filter((candidate) => only.length === 0 || only.includes(candidate.name))) {
-  const paths = (relative: string[]) => relative.map((path) => join(DATASETS_DIR, path));
   const read = (relative: string[]) => readDatasets(paths(relative));
   let [train, val, test] = await Promise.all([read(dataset.train), read(dataset.val), read(dataset.test)]);
   if (dataset.banking77Labels) [train, val, test] = await withBanking77Labels([train, val, test]);
