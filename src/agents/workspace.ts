@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { AnswerOutcome } from '../dialogue/service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Message } from '../generated/prisma/client.ts';
-import type { ConversationStatus } from '../generated/prisma/enums.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import {
@@ -176,8 +176,8 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   }
 
   /** `{ text, intent }` of every corrected (labelled) visitor message, for the next training run. */
-  labelledExamples(options: { origin?: string; since?: Date } = {}): Promise<LabelledExample[]> {
-    return this.store.labelledExamples(options);
+  labelledExamples(): Promise<LabelledExample[]> {
+    return this.store.labelledExamples();
   }
 
   /** A visitor message the chat namespace just acknowledged: agents watching see it at once. */
@@ -190,7 +190,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
    * no query): the bot's reply, and a queue change when the bot handed over, reopened the
    * conversation, or stayed silent because an agent has it (the queue entry has a new message).
    */
-  async observeAnswer(outcome: { message: Message; reply: Message | null; statusBefore: ConversationStatus; statusAfter: ConversationStatus | null }): Promise<void> {
+  async observeAnswer(outcome: AnswerOutcome): Promise<void> {
     const conversationId = outcome.message.conversationId;
     try {
       const { reply } = outcome;
@@ -218,6 +218,6 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
 }
 
 /** The corrected messages for the next training run, straight from the database. */
-export function labelledExamples(prisma: PrismaClient, options: { origin?: string; since?: Date } = {}): Promise<LabelledExample[]> {
-  return new WorkspaceStore(prisma).labelledExamples(options);
+export function labelledExamples(prisma: PrismaClient): Promise<LabelledExample[]> {
+  return new WorkspaceStore(prisma).labelledExamples();
 }

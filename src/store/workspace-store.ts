@@ -345,11 +345,8 @@ export class WorkspaceStore {
    * `{ text, intent }` of every labelled visitor message, review confirmations included, in the
    * training pipeline's priority order (the last label of a text wins downstream).
    */
-  async labelledExamples(options: { origin?: string; since?: Date } = {}): Promise<LabelledExample[]> {
-    const rows = await labelledMessages(this.prisma);
-    return rows
-      .filter((row) => (options.origin === undefined || row.origin === options.origin) && (options.since === undefined || row.labelledAt >= options.since))
-      .map((row) => ({ text: row.text, intent: row.intent }));
+  async labelledExamples(): Promise<LabelledExample[]> {
+    return (await labelledMessages(this.prisma)).map((row) => ({ text: row.text, intent: row.intent }));
   }
 
   /** The visitor's end-of-chat satisfaction score, 1 (bad) … 5 (good). */
