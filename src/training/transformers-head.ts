@@ -230,6 +230,13 @@ export function buildHeadOnnx(w: HeadWeights, labels: string[]): Uint8Array {
   return graph.toBytes({ labels: JSON.stringify(labels) });
 }
 
+/** Write-then-rename, so a reader never sees a half-written file. */
+async function replaceFile(path: string, data: Uint8Array | string): Promise<void> {
+  const temporary = `${path}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, path);
+}
+
 export async function trainTransformersHead(encoder: SentenceEncoder & { pooling?: Pooling }, examples: LabelledExample[], opts: HeadTrainOptions = {}): Promise<TrainedHead> {
   const started = performance.now();
   const inScope = examples.filter((example) => example.intent !== OUT_OF_SCOPE);
@@ -286,13 +293,8 @@ export async function trainTransformersHead(encoder: SentenceEncoder & { pooling
     predict: (embeddings) => logitsOf(weights, embeddings).map((row) => softmax(row)),
     async save(dir: string) {
       await mkdir(dir, { recursive: true });
-      // Write-then-rename so a reader never sees a half-written artifact.
-      const onnxTemporary = join(dir, `${HEAD_FILE}.tmp`);
-      await writeFile(onnxTemporary, buildHeadOnnx(weights, labels));
-      await rename(onnxTemporary, join(dir, HEAD_FILE));
-      const metaTemporary = join(dir, `${META_FILE}.tmp`);
-      await writeFile(metaTemporary, `${JSON.stringify(meta, null, 2)}\n`);
-      await rename(metaTemporary, join(dir, META_FILE));
+      await replaceFile(join(dir, HEAD_FILE), buildHeadOnnx(weights, labels));
+      await replaceFile(join(dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
     },
   };
 }
