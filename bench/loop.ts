@@ -31,7 +31,7 @@ import { readDataset } from '../src/training/datasets.ts';
 import { loadModel } from '../src/nlu/index.ts';
 import { evaluateModel } from '../src/training/evaluate.ts';
 import { createRandom } from '../src/training/random.ts';
-import { normalizedKey } from '../src/training/learning-set.ts';
+import { normalizedKey } from '../src/training/training-set.ts';
 import { temporaryDirectory } from '../test/helpers/temp.ts';
 import type { LabelledExample } from '../src/nlu/types.ts';
 

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import { labelledMessages } from '../store/training-store.ts';
-import { normalizedKey } from './learning-set.ts';
+import { lastRowPerText } from './training-set.ts';
 import { redact } from './redact.ts';
 
 async function write(out: Writable, line: string): Promise<void> {
@@ -16,15 +16,10 @@ async function write(out: Writable, line: string): Promise<void> {
 }
 
 export async function exportLabelled(prisma: PrismaClient, out: Writable): Promise<number> {
-  const byText = new Map<string, { text: string; intent: string; origin: string }>();
-  for (const row of await labelledMessages(prisma)) {
-    const text = redact(row.text);
-    const key = normalizedKey(text);
-    byText.delete(key);
-    byText.set(key, { text, intent: row.intent, origin: row.origin });
-  }
-  for (const example of byText.values()) await write(out, `${JSON.stringify(example)}\n`);
-  return byText.size;
+  const rows = await labelledMessages(prisma);
+  const latest = lastRowPerText(rows.map((row) => ({ text: redact(row.text), intent: row.intent, origin: row.origin })));
+  for (const example of latest) await write(out, `${JSON.stringify(example)}\n`);
+  return latest.length;
 }
 
 const PAGE = 500;

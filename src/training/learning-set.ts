@@ -18,7 +18,7 @@ import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import { CONFIRMED_ORIGIN, labelledMessages } from '../store/training-store.ts';
-import { assembleTrainingSet } from './training-set.ts';
+import { assembleTrainingSet, normalizedKey } from './training-set.ts';
 import { redact } from './redact.ts';
 
 export const EVALUATION_FRACTION = 0.1;
@@ -43,10 +43,6 @@ export interface LearningSets {
     frozenCreated: boolean;
     newestLabelAt: string | null;
   };
-}
-
-export function normalizedKey(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** Whether a labelled message belongs to the evaluation side (stable: a hash of its id). */

@@ -20,18 +20,28 @@ export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalo
   return assembleTrainingSet(catalogue.trainingExamples(), labelled);
 }
 
-/**
- * The training set: catalogue examples, then labelled messages in priority order (labelledMessages).
- * The same text (compared case- and space-insensitively) keeps only its last label, so an agent's
- * correction wins over the catalogue, over older labels and over a confirmation.
- */
-export function assembleTrainingSet(catalogueExamples: readonly LabelledExample[], labelled: readonly LabelledExample[]): LabelledExample[] {
-  const byText = new Map<string, LabelledExample>();
-  for (const example of [...catalogueExamples, ...labelled]) {
-    const key = example.text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+/** A text compared case- and space-insensitively (NFKC, lower case, runs of white space as one space). */
+export function normalizedKey(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** The last row of each text (by normalizedKey), in the order of those last rows; empty texts are dropped. */
+export function lastRowPerText<Row extends { text: string }>(rows: Iterable<Row>): Row[] {
+  const byText = new Map<string, Row>();
+  for (const row of rows) {
+    const key = normalizedKey(row.text);
     if (key.length === 0) continue;
     byText.delete(key);
-    byText.set(key, { text: example.text.trim(), intent: example.intent });
+    byText.set(key, row);
   }
   return [...byText.values()];
+}
+
+/**
+ * The training set: catalogue examples, then labelled messages in priority order (labelledMessages).
+ * The same text keeps only its last label, so an agent's correction wins over the catalogue, over
+ * older labels and over a confirmation.
+ */
+export function assembleTrainingSet(catalogueExamples: readonly LabelledExample[], labelled: readonly LabelledExample[]): LabelledExample[] {
+  return lastRowPerText([...catalogueExamples, ...labelled]).map((example) => ({ text: example.text.trim(), intent: example.intent }));
 }
