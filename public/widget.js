@@ -698,6 +698,8 @@
       const previous = feedbackGiven[messageId];
       show(rating);
       note.textContent = '';
+      // Pressed at once for the visitor; data-saved only once the server has acknowledged the rating.
+      group.setAttribute('aria-busy', 'true');
       let ack;
       try {
         ack = await request('feedback', { messageId, rating });
@@ -710,10 +712,12 @@
         for (const key of keys.slice(0, Math.max(0, keys.length - 300))) delete feedbackGiven[key];
         storage.set('feedback', JSON.stringify(feedbackGiven));
         note.textContent = t.feedbackThanks;
+        group.dataset.saved = rating;
       } else {
         show(previous);
         note.textContent = t.feedbackFailed;
       }
+      group.removeAttribute('aria-busy');
     };
     up.addEventListener('click', () => rate('up'));
     down.addEventListener('click', () => rate('down'));

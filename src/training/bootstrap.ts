@@ -19,6 +19,7 @@ export async function trainAndRegister(options: {
   const outDir = join(options.dataDir, 'models', name);
   options.logger.info({ model: name, examples: options.examples.length }, 'training intent model');
   const result = await trainModel(options.examples, { outDir, seed: options.seed ?? 1, unlabelled: options.unlabelled ?? [], ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  for (const warning of result.warnings) options.logger.warn({ model: name }, warning);
   return options.registry.register({
     name,
     encoder: 'builtin',

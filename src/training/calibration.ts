@@ -91,9 +91,22 @@ export function chooseThreshold(candidates: readonly ThresholdCandidate[]): numb
   return chosen.threshold;
 }
 
+/**
+ * Fewer validation messages than this cannot place a threshold: a handful of right answers pushes it
+ * towards zero (a tiny file once gave 2e-8, so the model never fell back). Below it, temperature 1
+ * and DEFAULT_THRESHOLD apply, and the calibration says so.
+ */
+export const MIN_CALIBRATION_MESSAGES = 30;
+/** Answer only when the model gives the top intent better-than-even odds. */
+export const DEFAULT_THRESHOLD = 0.5;
+
 export interface ValidationCalibration {
   temperature: number;
   threshold: number;
+  /** How the threshold was chosen: THRESHOLD_RULE, or why the default was used instead. */
+  thresholdRule: string;
+  /** Set when the validation data was too small to calibrate on: what a person should know. */
+  warning?: string;
   /** The validation messages scored at that temperature and threshold. */
   evaluation: Evaluation;
 }
@@ -105,17 +118,23 @@ export interface ValidationCalibration {
  * trained on (out of scope); only the first `answerable` classes are answers (an `oos` class is not).
  */
 export function calibrateOnValidation(logits: readonly Float32Array[], expected: readonly number[], labels: readonly string[], answerable = labels.length): ValidationCalibration {
+  const tooFew = logits.length < MIN_CALIBRATION_MESSAGES;
   const known = expected.flatMap((label, index) => (label >= 0 ? [index] : []));
-  const temperature = fitTemperature(
-    known.map((index) => logits[index]!),
-    known.map((index) => expected[index]!),
-  );
+  const temperature = tooFew
+    ? 1
+    : fitTemperature(
+        known.map((index) => logits[index]!),
+        known.map((index) => expected[index]!),
+      );
   const answers = logits.map((row) => {
     const probabilities = softmax(row, temperature, new Float32Array(row.length));
     const top = argmax(probabilities.subarray(0, answerable));
     return { top, confidence: probabilities[top]! };
   });
-  const threshold = chooseThreshold(answers.map(({ top, confidence }, index) => ({ confidence, correct: top === expected[index] })));
+  const threshold = tooFew ? DEFAULT_THRESHOLD : chooseThreshold(answers.map(({ top, confidence }, index) => ({ confidence, correct: top === expected[index] })));
+  const warning = tooFew
+    ? `only ${logits.length} validation messages (calibration needs at least ${MIN_CALIBRATION_MESSAGES}): confidences are uncalibrated and the out-of-scope threshold is the default ${DEFAULT_THRESHOLD}; give more examples or a --val file`
+    : undefined;
   const evaluation = scoreExamples(
     answers.map(({ top, confidence }, index) => ({
       expected: expected[index]! >= 0 ? labels[expected[index]!]! : OUT_OF_SCOPE,
@@ -124,5 +143,5 @@ export function calibrateOnValidation(logits: readonly Float32Array[], expected:
       confidence,
     })),
   );
-  return { temperature, threshold, evaluation };
+  return { temperature, threshold, thresholdRule: warning ? `default ${DEFAULT_THRESHOLD}: ${warning}` : THRESHOLD_RULE, ...(warning ? { warning } : {}), evaluation };
 }

@@ -87,8 +87,9 @@ export function scoreExamples(rows: readonly ScoredExample[]): Evaluation {
     .flatMap(([expected, counts]) => [...counts].filter(([predicted]) => predicted !== expected).map(([predicted, count]) => ({ expected, predicted, count })))
     .sort((a, b) => b.count - a.count || a.expected.localeCompare(b.expected))
     .slice(0, 20);
-  // Calibration concerns in-scope messages: is the top intent right as often as its confidence says?
-  const reliability = reliabilityBins(inScope.map((row) => ({ confidence: row.confidence, correct: row.topIntent === row.expected })));
+  // Is the top intent right as often as its confidence says? An out-of-scope message's top intent
+  // is never right, so a confident answer to one counts against calibration too.
+  const reliability = reliabilityBins(rows.map((row) => ({ confidence: row.confidence, correct: row.topIntent === row.expected })));
   return {
     n: rows.length,
     accuracy: ratio(right, rows.length),

@@ -17,6 +17,8 @@ export interface ImportSummary {
   messages: number;
   labels: number;
   skipped: ImportProblem[];
+  /** Labels naming an intent outside the catalogue: imported, but no model learns them (learnableIntents). */
+  unknownIntents: Array<{ line: number; intent: string }>;
 }
 
 /** Conversations per transaction: each conversation is whole or absent, and batches keep big files fast. */
@@ -26,7 +28,7 @@ export const IMPORT_BATCH = 200;
 export async function importFile(
   prisma: PrismaClient,
   file: string,
-  options: { format?: ImportFormat; onProgress?: (progress: ImportProgress) => void; batchSize?: number } = {},
+  options: { format?: ImportFormat; onProgress?: (progress: ImportProgress) => void; batchSize?: number; learnableIntents?: ReadonlySet<string> } = {},
 ): Promise<ImportSummary> {
   const content = await readFile(file, 'utf8');
   const format = options.format ?? detectFormat(file, content);
@@ -37,7 +39,13 @@ export async function importFile(
     if (record.ok) valid.push(record.conversation);
     else skipped.push(record.problem);
   }
-  const summary: ImportSummary = { file, format, records: records.length, created: 0, existing: 0, messages: 0, labels: 0, skipped };
+  const learnable = options.learnableIntents;
+  const unknownIntents = learnable
+    ? valid.flatMap((conversation) =>
+        conversation.messages.flatMap((message) => (message.intent && !learnable.has(message.intent) ? [{ line: conversation.line, intent: message.intent }] : [])),
+      )
+    : [];
+  const summary: ImportSummary = { file, format, records: records.length, created: 0, existing: 0, messages: 0, labels: 0, skipped, unknownIntents };
   const batchSize = options.batchSize ?? IMPORT_BATCH;
   options.onProgress?.({ done: 0, total: valid.length });
   for (let start = 0; start < valid.length; start += batchSize) {

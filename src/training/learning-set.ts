@@ -14,11 +14,11 @@
 // Texts are redacted (emails, phone and card numbers, addresses) before they enter any set.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue/index.ts';
-import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
+import type { LabelledExample } from '../nlu/types.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import { CONFIRMED_ORIGIN, labelledMessages } from '../store/training-store.ts';
-import { assembleTrainingSet, normalizedKey } from './training-set.ts';
+import { assembleTrainingSet, learnableIntents, normalizedKey } from './training-set.ts';
 import { redact } from './redact.ts';
 
 export const EVALUATION_FRACTION = 0.1;
@@ -60,7 +60,7 @@ export interface LearningSetOptions {
 
 export async function learningSets(prisma: PrismaClient, catalogue: Catalogue, options: LearningSetOptions = {}): Promise<LearningSets> {
   const fraction = options.evaluationFraction ?? EVALUATION_FRACTION;
-  const known = new Set([...catalogue.intents.map((intent) => intent.name), OUT_OF_SCOPE]);
+  const known = learnableIntents(catalogue);
   // Priority order (confirmations before explicit labels): what assembleTrainingSet de-duplicates by.
   const rows = await labelledMessages(prisma);
   const usable = rows.filter((row) => known.has(row.intent)).map((row) => ({ ...row, text: redact(row.text) }));

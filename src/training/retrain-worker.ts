@@ -2,9 +2,9 @@
 // request path, so that the server's event loop keeps answering visitors while it works. The
 // parent (src/training/retrain.ts) does every database write.
 import { parentPort, workerData } from 'node:worker_threads';
-import { trainModel } from './train.ts';
+import { trainModel, type TrainResult } from './train.ts';
 import { runGate, type GateReport } from './gate.ts';
-import type { LabelledExample, ModelMetrics } from '../nlu/types.ts';
+import type { LabelledExample } from '../nlu/types.ts';
 
 export interface RetrainJob {
   name: string;
@@ -22,7 +22,7 @@ export interface RetrainJob {
 
 export type RetrainWorkerMessage =
   | { type: 'progress'; phase: string; epoch?: number; maxEpochs?: number; trainLoss?: number; validationAccuracy?: number }
-  | { type: 'done'; metrics: ModelMetrics; thresholds: { temperature: number; threshold: number }; seconds: number; report: GateReport | null }
+  | { type: 'done'; metrics: TrainResult['metrics']; thresholds: { temperature: number; threshold: number }; seconds: number; report: GateReport | null }
   | { type: 'error'; message: string; stack?: string };
 
 async function run(job: RetrainJob): Promise<void> {

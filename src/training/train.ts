@@ -6,7 +6,7 @@ import { DEFAULT_FEATURIZER_CONFIG, featurize, fitIdf, type FeaturizerConfig } f
 import { buildIntentGraph } from '../nlu/intent-graph.ts';
 import type { NetworkWeights } from '../nlu/network.ts';
 import { OUT_OF_SCOPE, type LabelledExample, type ModelMeta, type ModelMetrics } from '../nlu/types.ts';
-import { calibrateOnValidation, THRESHOLD_RULE } from './calibration.ts';
+import { calibrateOnValidation } from './calibration.ts';
 import { metricsOf, type Evaluation } from './evaluate.ts';
 import { createRandom, stratifiedSplit } from './random.ts';
 import { DEFAULT_HYPERPARAMETERS, fitLinearSvm, predictLogits, trainNetwork, validationAccuracy, withLinearPath, type EncodedExample, type EpochReport, type Hyperparameters } from './trainer.ts';
@@ -40,14 +40,16 @@ export interface TrainOptions {
 export interface TrainResult {
   outDir: string;
   meta: ModelMeta;
-  /** Scores on the validation data, after calibration and threshold (as stored in meta.json). */
-  metrics: ModelMetrics;
+  /** Scores on the validation data, after calibration and threshold (as stored in meta.json), and what they were measured on. */
+  metrics: ModelMetrics & { measured_on: string };
   /** What the model version registry stores next to the metrics. */
   thresholds: { temperature: number; threshold: number };
   /** The full validation evaluation (per intent, confusions, reliability) for reports. */
   validation: Evaluation;
   /** The trained weights (model.onnx holds the same network). */
   network: NetworkWeights;
+  /** What a person should hear about this model (too little validation data, for one). */
+  warnings: string[];
 }
 
 function intentCounts(examples: readonly LabelledExample[]): Map<string, number> {
@@ -115,7 +117,7 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
   }
 
   opts.onProgress?.({ phase: 'calibrate' });
-  const { temperature, threshold, evaluation: validation } = calibrateOnValidation(
+  const { temperature, threshold, thresholdRule, warning, evaluation: validation } = calibrateOnValidation(
     predictLogits(network, encodedValidation),
     encodedValidation.map((example) => example.label),
     labels,
@@ -132,7 +134,7 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
     widePath: network.linear.length > 0,
     temperature,
     threshold,
-    thresholdRule: THRESHOLD_RULE,
+    thresholdRule,
     training: {
       examples: trainingSet.length,
       unlabelledTexts: opts.unlabelled?.length ?? 0,
@@ -146,5 +148,8 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
   };
   opts.onProgress?.({ phase: 'export', outDir: opts.outDir });
   await writeArtifact(opts.outDir, { meta, onnx: buildIntentGraph(network, temperature), idf });
-  return { outDir: opts.outDir, meta, metrics: meta.training.validation, thresholds: { temperature, threshold }, validation, network };
+  const measuredOn = opts.val
+    ? `the ${validationSet.length} messages of the given validation set`
+    : `${validationSet.length} of the ${train.length} training examples, held out from training (stratified ${Math.round(VALIDATION_FRACTION * 100)}%)`;
+  return { outDir: opts.outDir, meta, metrics: { ...meta.training.validation, measured_on: measuredOn }, thresholds: { temperature, threshold }, validation, network, warnings: warning ? [warning] : [] };
 }

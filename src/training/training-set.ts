@@ -1,4 +1,4 @@
-import type { LabelledExample } from '../nlu/types.ts';
+import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
 import type { Catalogue } from '../catalogue/index.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { labelledMessages } from '../store/training-store.ts';
@@ -13,10 +13,22 @@ export async function knowledgeTexts(knowledgeDir: string): Promise<string[]> {
   return (await loadKnowledge(knowledgeDir)).map((chunk) => embeddingText(chunk));
 }
 
+/**
+ * The intents a model may learn: the catalogue's (the bot has answers for them) and out of scope.
+ * A label of any other intent (an imported log's own taxonomy, a deleted intent) stays in Postgres
+ * but trains nothing, so a model never answers with an intent the bot cannot answer.
+ */
+export function learnableIntents(catalogue: Catalogue): ReadonlySet<string> {
+  return new Set([...catalogue.intents.map((intent) => intent.name), OUT_OF_SCOPE]);
+}
+
 /** What the next model learns from: the catalogue plus every labelled (or review-confirmed) message in Postgres. */
 export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalogue): Promise<LabelledExample[]> {
+  const learnable = learnableIntents(catalogue);
   // Visitors' personal data (emails, phone and card numbers, addresses) never reaches a model.
-  const labelled = (await labelledMessages(prisma)).map((message) => ({ text: redact(message.text), intent: message.intent }));
+  const labelled = (await labelledMessages(prisma))
+    .filter((message) => learnable.has(message.intent))
+    .map((message) => ({ text: redact(message.text), intent: message.intent }));
   return assembleTrainingSet(catalogue.trainingExamples(), labelled);
 }
 

@@ -12,7 +12,7 @@ import { attribute, OnnxGraphBuilder } from '../nlu/onnx-graph.ts';
 import { HEAD_FILE, META_FILE, type TransformersHeadMeta } from '../nlu/transformers/head.ts';
 import type { Pooling, SentenceEncoder } from '../nlu/transformers/encoder.ts';
 import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
-import { calibrateOnValidation, THRESHOLD_RULE } from './calibration.ts';
+import { calibrateOnValidation } from './calibration.ts';
 import { metricsOf } from './evaluate.ts';
 import { createRandom, normalDeviate, shuffleInPlace } from './random.ts';
 import { AdamW } from './trainer.ts';
@@ -258,9 +258,8 @@ export async function trainTransformersHead(encoder: SentenceEncoder & { pooling
       validation.map((example) => labelIndex.get(example.intent) ?? -1),
       labels,
     );
-    ({ temperature, threshold } = calibration);
+    ({ temperature, threshold, thresholdRule } = calibration);
     foldTemperature(weights, temperature);
-    thresholdRule = THRESHOLD_RULE;
     metrics = metricsOf(calibration.evaluation);
   }
 

@@ -254,12 +254,14 @@ describe('the widget on the demo shop page', { skip }, () => {
     assert.equal(await up.getAttribute('aria-label'), 'Helpful');
     await up.click();
     await page.waitForSelector(`${W} li[data-message-id="${firstAnswerId}"] .thumb.up[aria-pressed="true"]`, { timeout: WAIT });
+    // The rating is stored once the server acknowledged it, not when the button looks pressed.
+    await page.waitForSelector(`${W} li[data-message-id="${firstAnswerId}"] .feedback[data-saved="up"]`, { timeout: WAIT });
     const rows = await sql(`SELECT rating FROM "Feedback" WHERE "messageId" = $1`, [firstAnswerId]);
     assert.deepEqual(rows, [{ rating: 'up' }]);
     await screenshot(page, '05-feedback');
 
     await part(page, `li[data-message-id="${firstAnswerId}"] .thumb.down`).click();
-    await page.waitForSelector(`${W} li[data-message-id="${firstAnswerId}"] .thumb.down[aria-pressed="true"]`, { timeout: WAIT });
+    await page.waitForSelector(`${W} li[data-message-id="${firstAnswerId}"] .feedback[data-saved="down"]`, { timeout: WAIT });
     assert.deepEqual(await sql(`SELECT rating FROM "Feedback" WHERE "messageId" = $1`, [firstAnswerId]), [{ rating: 'down' }]);
     assert.equal(await part(page, `li[data-message-id="${firstAnswerId}"] .thumb.up`).getAttribute('aria-pressed'), 'false');
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MicroBatcher } from '../../src/concurrency/micro-batcher.ts';
-import { chooseThreshold, fitTemperature } from '../../src/training/calibration.ts';
+import { calibrateOnValidation, chooseThreshold, DEFAULT_THRESHOLD, fitTemperature, MIN_CALIBRATION_MESSAGES, THRESHOLD_RULE } from '../../src/training/calibration.ts';
+import { scoreExamples } from '../../src/training/evaluate.ts';
 
 describe('calibration', () => {
   it('fits a temperature above 1 for overconfident logits', () => {
@@ -32,6 +33,30 @@ describe('calibration', () => {
       { confidence: 0.3, correct: true },
     ];
     assert.equal(chooseThreshold(candidates), 0.3);
+  });
+
+  it('uses the default threshold and says so when the validation data is too small to calibrate on', () => {
+    // Eight right answers would put the threshold at the lowest confidence seen (once 2e-8).
+    const few = Array.from({ length: 8 }, (_, index) => Float32Array.of(index % 2 === 0 ? 4 : -20, index % 2 === 0 ? -20 : 4));
+    const small = calibrateOnValidation(few, few.map((_, index) => index % 2), ['a', 'b']);
+    assert.equal(small.threshold, DEFAULT_THRESHOLD);
+    assert.equal(small.temperature, 1);
+    assert.match(small.warning ?? '', /only 8 validation messages/);
+    assert.notEqual(small.thresholdRule, THRESHOLD_RULE);
+
+    const enough = Array.from({ length: MIN_CALIBRATION_MESSAGES }, (_, index) => Float32Array.of(index % 2 === 0 ? 4 : -20, index % 2 === 0 ? -20 : 4));
+    const calibrated = calibrateOnValidation(enough, enough.map((_, index) => index % 2), ['a', 'b']);
+    assert.equal(calibrated.warning, undefined);
+    assert.equal(calibrated.thresholdRule, THRESHOLD_RULE);
+  });
+
+  it('counts confident answers to out-of-scope messages in the calibration error', () => {
+    // Six right answers at 0.95 and two out-of-scope messages answered at 0.95: right 6 times in 8.
+    const rows = [
+      ...Array.from({ length: 6 }, () => ({ expected: 'a', predicted: 'a', topIntent: 'a', confidence: 0.95 })),
+      ...Array.from({ length: 2 }, () => ({ expected: 'oos', predicted: 'a', topIntent: 'a', confidence: 0.95 })),
+    ];
+    assert.ok(Math.abs(scoreExamples(rows).ece - 0.2) < 1e-9, `ece ${scoreExamples(rows).ece}`);
   });
 });
 

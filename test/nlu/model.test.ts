@@ -141,5 +141,16 @@ describe('built-in intent model', () => {
     assert.match(html, /<svg[^>]*aria-label="Reliability diagram"/);
     assert.match(html, /card_arrival/);
   });
+
+  it('frontdesk eval without --json prints the same figures on one line for a person', async () => {
+    const written: string[] = [];
+    const program = new Command('frontdesk').exitOverride();
+    registerEvalCommand(program, { write: (text: string) => written.push(text) });
+    await program.parseAsync(['eval', '--model', outDir, '--data', join(FIXTURES, 'banking-subset-test.csv')], { from: 'user' });
+    const lines = written.join('').trim().split('\n');
+    assert.equal(lines.length, 1, written.join(''));
+    assert.match(lines[0]!, new RegExp(`^n=${test.length} accuracy=0\\.\\d+ in_scope_accuracy=`));
+    assert.match(lines[0]!, /execution_provider=\w+$/);
+  });
 });
 

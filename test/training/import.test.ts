@@ -12,6 +12,8 @@ import { csvRecords, parseImport } from '../../src/training/import.ts';
 import { exportConversations, exportLabelled } from '../../src/training/export.ts';
 import { temporaryDirectory } from '../helpers/temp.ts';
 import { Writable } from 'node:stream';
+import { loadCatalogue } from '../../src/catalogue/index.ts';
+import { currentTrainingSet, learnableIntents } from '../../src/training/training-set.ts';
 
 const logger = createLogger('silent');
 const dir = temporaryDirectory();
@@ -156,4 +158,23 @@ test('the CSV reader resumes after a broken record', () => {
     { line: 6, error: 'a quoted field is never closed' },
     { line: 7, fields: ['1', '2'] },
   ]);
+});
+
+test('labels of intents outside the catalogue are reported per line and never trained', async () => {
+  const catalogue = await loadCatalogue('intents');
+  const file = join(dir.path, 'foreign-intents.csv');
+  writeFileSync(file, 'text,intent\nI need a refund for the blue mug,refund\nwhere is the parcel I ordered on monday,track_order\nplease change the address on my account,change_address\n');
+  const summary = await importFile(prisma, file, { learnableIntents: learnableIntents(catalogue) });
+  assert.equal(summary.created, 3);
+  assert.deepEqual(summary.unknownIntents, [
+    { line: 2, intent: 'refund' },
+    { line: 4, intent: 'change_address' },
+  ]);
+  // The labels are kept (a later catalogue intent of that name learns from them), but not trained today.
+  const examples = await currentTrainingSet(prisma, catalogue);
+  const byText = new Map(examples.map((example) => [example.text, example.intent]));
+  assert.equal(byText.get('where is the parcel I ordered on monday'), 'track_order');
+  assert.equal(byText.has('I need a refund for the blue mug'), false);
+  assert.equal(byText.has('please change the address on my account'), false);
+  assert.ok(examples.every((example) => learnableIntents(catalogue).has(example.intent)));
 });

@@ -29,6 +29,13 @@ export function evalSummary(result: ModelEvaluation): Record<string, number | nu
   };
 }
 
+/** The summary for a person: one line, `key=value` pairs (`oos_recall=-` when there were no out-of-scope rows). */
+export function formatSummary(summary: Record<string, number | string | null>): string {
+  return Object.entries(summary)
+    .map(([key, value]) => `${key}=${value ?? '-'}`)
+    .join(' ');
+}
+
 /** `output` is where the result goes (stdout; tests pass their own). */
 export function registerEvalCommand(program: Command, output: { write(text: string): unknown } = process.stdout): void {
   program
@@ -36,7 +43,7 @@ export function registerEvalCommand(program: Command, output: { write(text: stri
     .description('Evaluate a model folder on labelled data (intent "oos" = out of scope, right when the model falls back)')
     .requiredOption('--model <dir>', 'model artifact folder')
     .option('--data <file>', 'evaluation data; repeat for several files', (file: string, files: string[]) => [...files, file], [])
-    .option('--json', 'print one JSON line (the default output is the same line, indented)')
+    .option('--json', 'print the summary as one JSON line (default: one line of key=value pairs)')
     .option('--report <file.html>', 'also write an HTML report (per-intent scores, confusions, calibration)')
     .action(async (options: EvalCommandOptions) => {
       if (options.data.length === 0) throw new Error('eval needs --data FILE');
@@ -45,7 +52,7 @@ export function registerEvalCommand(program: Command, output: { write(text: stri
       try {
         const result = await evaluateModel(model, examples);
         const summary = { ...evalSummary(result), execution_provider: model.executionProvider };
-        output.write(`${options.json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2)}\n`);
+        output.write(`${options.json ? JSON.stringify(summary) : formatSummary(summary)}\n`);
         if (options.report) {
           await writeFile(options.report, renderReport({ title: `${options.model} on ${options.data.join(', ')}`, meta: model.meta, result }));
           if (!options.json) output.write(`report written to ${options.report}\n`);

@@ -3,6 +3,8 @@ import { Option, type Command } from 'commander';
 import { withDatabase } from '../context.ts';
 import { importFile, type ImportProgress } from '../../training/importer.ts';
 import type { ImportFormat } from '../../training/import.ts';
+import { loadCatalogue } from '../../catalogue/index.ts';
+import { learnableIntents } from '../../training/training-set.ts';
 
 function progressReporter(): { onProgress: (progress: ImportProgress) => void; stop: () => void } {
   if (!process.stderr.isTTY) {
@@ -38,17 +40,21 @@ export function registerImportCommand(program: Command): void {
     .command('import <file>')
     .description('Import historical dialogue logs (ABCD JSON, CSV text,intent, JSONL conversations) as conversations, messages and labels; re-importing creates no duplicates')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['abcd', 'csv', 'jsonl']))
-    .option('--strict', 'exit with code 2 when any record was malformed (they are skipped either way)')
+    .option('--strict', 'exit with code 2 when any record was malformed (they are skipped either way) or names an intent outside the catalogue')
     .action((file: string, options: { format?: ImportFormat; strict?: boolean }) =>
-      withDatabase(async ({ prisma }) => {
+      withDatabase(async ({ prisma, config }) => {
+        const catalogue = await loadCatalogue(config.intentsDir);
         const reporter = progressReporter();
         try {
-          const summary = await importFile(prisma, file, { ...(options.format ? { format: options.format } : {}), onProgress: reporter.onProgress });
+          const summary = await importFile(prisma, file, { ...(options.format ? { format: options.format } : {}), onProgress: reporter.onProgress, learnableIntents: learnableIntents(catalogue) });
           reporter.stop();
           for (const problem of summary.skipped) process.stderr.write(`${file}:${problem.line}: skipped: ${problem.reason}\n`);
-          const { skipped, ...rest } = summary;
-          process.stdout.write(`${JSON.stringify({ ...rest, skipped: skipped.length })}\n`);
-          if (options.strict && skipped.length > 0) process.exitCode = 2;
+          for (const { line, intent } of summary.unknownIntents) {
+            process.stderr.write(`${file}:${line}: intent "${intent}" is not in the catalogue: the label is kept, but no model learns it until intents/${intent}.yaml exists\n`);
+          }
+          const { skipped, unknownIntents, ...rest } = summary;
+          process.stdout.write(`${JSON.stringify({ ...rest, skipped: skipped.length, unknownIntents: unknownIntents.length })}\n`);
+          if (options.strict && (skipped.length > 0 || unknownIntents.length > 0)) process.exitCode = 2;
         } finally {
           reporter.stop();
         }

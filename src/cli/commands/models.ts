@@ -44,9 +44,10 @@ export function registerModelsCommand(program: Command): void {
 }
 
 function formatMetrics(metrics: Record<string, unknown>): string {
-  return Object.entries(metrics)
+  const figures = Object.entries(metrics)
     .filter(([, value]) => typeof value === 'number')
     .slice(0, 5)
-    .map(([key, value]) => `${key}=${(value as number).toFixed(3)}`)
+    .map(([key, value]) => `${key}=${Number.isInteger(value) ? value : (value as number).toFixed(3)}`)
     .join(' ');
+  return typeof metrics.measured_on === 'string' ? `${figures} (on ${metrics.measured_on})` : figures;
 }

@@ -86,9 +86,10 @@ export function registerTrainCommand(program: Command): void {
       try {
         const result = await trainModel(train, { val, outDir: options.out, seed: Number(options.seed), onProgress: reporter.onProgress });
         reporter.stop();
+        for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
         const { validation, seconds, epochs } = result.meta.training;
         process.stdout.write(
-          `${JSON.stringify({ out: result.outDir, labels: result.meta.labels.length, epochs, train_s: Number(seconds.toFixed(2)), temperature: result.meta.temperature, threshold: result.meta.threshold, validation })}\n`,
+          `${JSON.stringify({ out: result.outDir, labels: result.meta.labels.length, epochs, train_s: Number(seconds.toFixed(2)), temperature: result.meta.temperature, threshold: result.meta.threshold, validation, warnings: result.warnings })}\n`,
         );
       } finally {
         reporter.stop();
