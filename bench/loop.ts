@@ -14,7 +14,7 @@
 //    is printed as { cycle, labelled, test_accuracy, ... }.
 // 5. Then: a model trained on the full labelled train split (the ceiling), and a candidate trained
 //    on shuffled labels that the gate must reject.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -22,6 +22,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startServer } from '../src/server.ts';
 import { createPrismaClient } from '../src/store/prisma.ts';
+import { runningEmbeddedUrl } from '../src/store/database.ts';
 import { AgentAuth } from '../src/agents/auth.ts';
 import { AgentStore } from '../src/store/agent-store.ts';
 import { loadCatalogue } from '../src/catalogue/index.ts';
@@ -110,8 +111,7 @@ const config = loadConfig({
 const logger = createLogger(config.logLevel, process.stderr);
 const started = performance.now();
 const server = await startServer(config, logger);
-const pid = readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
-const databaseUrl = `postgresql://frontdesk:frontdesk@127.0.0.1:${pid[3]}/frontdesk`;
+const databaseUrl = runningEmbeddedUrl(dataDir);
 const prisma = createPrismaClient(databaseUrl, 4);
 const registry = new ModelRegistry(prisma);
 const catalogue = await loadCatalogue(intentsDir);

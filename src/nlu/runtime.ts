@@ -1,6 +1,6 @@
 // Serves a built-in model artifact with onnxruntime-node: featurize in TypeScript, run model.onnx
 // on batches of concurrent messages, apply the stored threshold.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -41,10 +41,27 @@ function cudaInstalled(): boolean {
   return existsSync(join(bindingFolder, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'));
 }
 
+/**
+ * On Linux, onnxruntime's WebGPU provider runs on Vulkan; without a Vulkan loader, trying it only
+ * prints "Couldn't load Vulkan" on every start. Look for the loader where the dynamic linker would.
+ */
+function webGpuUsable(): boolean {
+  if (process.platform !== 'linux') return true;
+  const library = 'libvulkan.so.1';
+  const searchPath = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (searchPath.some((dir) => existsSync(join(dir, library)))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes(library);
+  } catch {
+    return false;
+  }
+}
+
 /** An onnxruntime session on the first execution provider of `preference` that is installed and loads the model. */
 export async function createSession(modelPath: string, preference: readonly string[], logger?: Logger): Promise<{ session: ort.InferenceSession; provider: string }> {
   const available = new Set(ort.listSupportedBackends().map((backend) => backend.name));
   if (!cudaInstalled()) available.delete('cuda');
+  if (!webGpuUsable()) available.delete('webgpu');
   const failures: string[] = [];
   for (const provider of preference) {
     if (!available.has(provider)) continue;

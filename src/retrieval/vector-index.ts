@@ -163,7 +163,9 @@ export class VectorIndex {
     const outcome = await index.tryLoad();
     index.outcome = outcome;
     if (outcome.kind === 'rebuilt') {
-      index.logger?.warn({ dir: options.dir, ...outcome }, 'rebuilding vector index');
+      // Nothing saved yet is the normal first start; a damaged or outdated index is worth a warning.
+      const level = outcome.reason === 'missing' ? 'info' : 'warn';
+      index.logger?.[level]({ dir: options.dir, ...outcome }, 'rebuilding vector index');
       await index.upsertMany(options.rebuildFrom());
       await index.save();
     }

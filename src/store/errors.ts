@@ -8,7 +8,8 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+// 57014: a statement cancelled by statement_timeout (DATABASE_TIMEOUT_MS), as slow as a database that is down.
+const CONNECTION_ERROR_CODES = new Set(['57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
 const PRISMA_CONNECTION_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 
 export function isConnectionFailure(error: unknown): boolean {
@@ -19,7 +20,7 @@ export function isConnectionFailure(error: unknown): boolean {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
     const message = (current as { message?: unknown }).message;
-    if (typeof message === 'string' && /connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Connection terminated|database system is shutting down|the database system is starting up/i.test(message)) {
+    if (typeof message === 'string' && /connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Connection terminated|database system is shutting down|the database system is starting up|Query read timeout/i.test(message)) {
       return true;
     }
     if (current === (current as { cause?: unknown }).cause) break;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { relabelFromReference } from '../../bench/banking77-oos-labels.ts';
 import { readDatasets } from '../../src/training/datasets.ts';
+import { DATASETS_DIR } from '../helpers/datasets.ts';
 
-const DATASETS = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
 
 test('each message takes its reference label: an in-scope intent, else out of scope; unknown messages keep theirs', () => {
   const reference = [
@@ -31,9 +31,9 @@ test('each message takes its reference label: an in-scope intent, else out of sc
   assert.equal(changed, 2);
 });
 
-test('the BANKING77-OOS release: 143 of its 2,000 in-scope test labels disagree with BANKING77', { skip: existsSync(DATASETS) ? false : `no datasets at ${DATASETS}` }, async () => {
-  const reference = await readDatasets([`${DATASETS}banking77/train.csv`, `${DATASETS}banking77/test.csv`]);
-  const inScopeTest = await readDatasets([`${DATASETS}banking77/oos/test`]);
+test('the BANKING77-OOS release: 143 of its 2,000 in-scope test labels disagree with BANKING77', { skip: existsSync(DATASETS_DIR) ? false : `no datasets at ${DATASETS_DIR}` }, async () => {
+  const reference = await readDatasets([join(DATASETS_DIR, 'banking77/train.csv'), join(DATASETS_DIR, 'banking77/test.csv')]);
+  const inScopeTest = await readDatasets([join(DATASETS_DIR, 'banking77/oos/test')]);
   const inScope = new Set(inScopeTest.map((example) => example.intent));
   assert.equal(inScope.size, 50);
   const { examples, changed } = relabelFromReference(inScopeTest, reference, inScope);

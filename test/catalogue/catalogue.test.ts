@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import {
+  BOT_TEXT_KEYS,
   CatalogueError,
   createCatalogue,
   loadCatalogue,
@@ -11,11 +13,10 @@ import {
   type IntentDefinition,
 } from '../../src/catalogue/index.ts';
 import { examples } from './helpers.ts';
+import { DATASETS_DIR } from '../helpers/datasets.ts';
 
 const INTENTS_DIR = fileURLToPath(new URL('../../intents/', import.meta.url));
-const BITEXT_CSV = fileURLToPath(
-  new URL('../../../shared/datasets/bitext/Bitext_Sample_Customer_Support_Training_Dataset_v_2023-08-18.csv', import.meta.url),
-);
+const BITEXT_CSV = join(DATASETS_DIR, 'bitext/Bitext_Sample_Customer_Support_Training_Dataset_v_2023-08-18.csv');
 
 /** The 27 intents of the Bitext customer-support dataset, which the starter catalogue covers. */
 const BITEXT_INTENTS = [
@@ -26,6 +27,7 @@ const BITEXT_INTENTS = [
   'registration_problems', 'review', 'set_up_shipping_address', 'switch_account', 'track_order', 'track_refund',
 ];
 const SMALL_TALK = ['goodbye', 'greeting', 'thanks'];
+const STARTER_LANGUAGES = ['en', 'de', 'zh', 'fr', 'es'];
 
 /** Link paths the answers may point to (the shop's pages); keep docs/catalogue.md in step. */
 const KNOWN_PATHS = new Set([
@@ -71,11 +73,26 @@ describe('the starter catalogue in intents/', () => {
     assert.deepEqual([...intents].sort(), BITEXT_INTENTS);
   });
 
-  test('every intent has 12–25 examples and 2–3 English answers', () => {
+  test('every intent has 12–25 examples per starter language except German (6+), 2–3 English answers, answers and labels in all five', () => {
+    const han = /\p{Script=Han}/u;
     for (const intent of catalogue.intents) {
-      assert.ok(intent.examples.length >= 12 && intent.examples.length <= 25, `${intent.name}: ${intent.examples.length} examples`);
+      const chinese = intent.examples.filter((example) => han.test(example)).length;
+      const others = intent.examples.length - chinese;
+      assert.ok(chinese >= 6 && chinese <= 25, `${intent.name}: ${chinese} Chinese examples`);
+      assert.ok(others >= 12 + 3 * 6 && others <= 4 * 25, `${intent.name}: ${others} examples in the other languages`);
       const en = intent.answers.en ?? [];
       assert.ok(en.length >= 2 && en.length <= 3, `${intent.name}: ${en.length} en answers`);
+      for (const language of STARTER_LANGUAGES) {
+        assert.ok((intent.answers[language] ?? []).length >= 1, `${intent.name}: no ${language} answers`);
+        if (language !== 'en') assert.ok(intent.labels[language], `${intent.name}: no ${language} label`);
+      }
+    }
+  });
+
+  test('the bot\'s own texts are in all five languages', () => {
+    assert.deepEqual([...catalogue.languages].sort(), [...STARTER_LANGUAGES].sort());
+    for (const key of BOT_TEXT_KEYS) {
+      for (const language of STARTER_LANGUAGES) assert.notEqual(catalogue.botText(key, language), language === 'en' ? '' : catalogue.botText(key, 'en'), `${key}/${language}`);
     }
   });
 
@@ -191,7 +208,7 @@ describe('Catalogue API', () => {
 
   test('answer() on the real catalogue', () => {
     assert.match(catalogue.answer('track_order', 'de-DE', 0), /Bestellung/);
-    assert.equal(catalogue.answer('place_order', 'de', 0), catalogue.get('place_order')!.answers.en![0]);
+    assert.equal(catalogue.answer('place_order', 'pt', 0), catalogue.get('place_order')!.answers.en![0]);
     const en = catalogue.get('track_order')!.answers.en!;
     assert.equal(catalogue.answer('track_order', 'en', en.length), en[0]);
   });

