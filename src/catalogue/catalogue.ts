@@ -1,7 +1,9 @@
 import { CatalogueError, UnknownIntentError, type CatalogueProblem } from './errors.ts';
 import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
-import { DEFAULT_MIN_EXAMPLES, intentSchema } from './schema.ts';
+import { BOT_TEXT_KEYS, botTextsSchema, DEFAULT_BOT_TEXTS, DEFAULT_MIN_EXAMPLES, intentSchema, type BotTextKey } from './schema.ts';
 import type { Catalogue, IntentDefinition, TrainingExample } from './types.ts';
+
+export type BotTexts = Record<BotTextKey, Record<string, string>>;
 
 export const FALLBACK_LANGUAGE = 'en';
 
@@ -74,22 +76,38 @@ function languageCandidates(language: string | undefined): string[] {
   return [tag, primary, FALLBACK_LANGUAGE];
 }
 
+/** Per-language values keyed by lowercased tag, so `DE` and `de` find the same entry. */
+function byLanguage<T>(values: Record<string, T>): Map<string, T> {
+  return new Map(Object.entries(values).map(([language, value]) => [language.toLowerCase(), value]));
+}
+
+/** The entry for the language's exact tag, else its primary subtag, else English; undefined when none. */
+function pick<T>(values: ReadonlyMap<string, T>, language: string | undefined): T | undefined {
+  for (const candidate of languageCandidates(language)) {
+    const value = values.get(candidate);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 class CatalogueImpl implements Catalogue {
   readonly intents: readonly IntentDefinition[];
   readonly #byName: Map<string, IntentDefinition>;
+  readonly languages: readonly string[];
   /** Lowercased language tag → variants, per intent. */
   readonly #answers: Map<string, Map<string, readonly string[]>>;
+  readonly #labels: Map<string, Map<string, string>>;
+  readonly #botTexts: Map<BotTextKey, Map<string, string>>;
 
-  constructor(intents: readonly IntentDefinition[]) {
+  constructor(intents: readonly IntentDefinition[], botTexts: BotTexts) {
     const sorted = [...intents].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.intents = Object.freeze(sorted.map(freezeIntent));
     this.#byName = new Map(this.intents.map((intent) => [intent.name, intent]));
-    this.#answers = new Map(
-      this.intents.map((intent) => [
-        intent.name,
-        new Map(Object.entries(intent.answers).map(([language, variants]) => [language.toLowerCase(), variants])),
-      ]),
-    );
+    this.#answers = new Map(this.intents.map((intent) => [intent.name, byLanguage(intent.answers)]));
+    this.#labels = new Map(this.intents.map((intent) => [intent.name, byLanguage({ ...intent.labels, [FALLBACK_LANGUAGE]: intent.label })]));
+    this.#botTexts = new Map(BOT_TEXT_KEYS.map((key) => [key, byLanguage(botTexts[key])]));
+    const spoken = new Set(BOT_TEXT_KEYS.flatMap((key) => [...this.#botTexts.get(key)!.keys()]));
+    this.languages = Object.freeze([FALLBACK_LANGUAGE, ...[...spoken].filter((language) => language !== FALLBACK_LANGUAGE).sort()]);
   }
 
   get(name: string): IntentDefinition | undefined {
@@ -99,16 +117,23 @@ class CatalogueImpl implements Catalogue {
   answer(name: string, language: string | undefined, variant: number): string {
     const answers = this.#answers.get(name);
     if (!answers) throw new UnknownIntentError(name);
-    let variants: readonly string[] | undefined;
-    for (const candidate of languageCandidates(language)) {
-      variants = answers.get(candidate);
-      if (variants && variants.length > 0) break;
-    }
     // validation guarantees a non-empty `en`
+    const variants = pick(answers, language);
     if (!variants || variants.length === 0) throw new UnknownIntentError(name);
     const whole = Number.isFinite(variant) ? Math.trunc(variant) : 0;
     const index = ((whole % variants.length) + variants.length) % variants.length;
     return variants[index]!;
+  }
+
+  label(name: string, language: string | undefined): string {
+    const labels = this.#labels.get(name);
+    if (!labels) throw new UnknownIntentError(name);
+    return pick(labels, language)!;
+  }
+
+  botText(key: BotTextKey, language: string | undefined): string {
+    // validation guarantees `en` for every key
+    return pick(this.#botTexts.get(key)!, language)!;
   }
 
   trainingExamples(): TrainingExample[] {
@@ -122,6 +147,7 @@ function freezeIntent(intent: IntentDefinition): IntentDefinition {
   return Object.freeze({
     name: intent.name,
     label: intent.label,
+    labels: Object.freeze({ ...intent.labels }),
     description: intent.description,
     handoff: intent.handoff,
     examples: Object.freeze([...intent.examples]) as string[],
@@ -129,14 +155,16 @@ function freezeIntent(intent: IntentDefinition): IntentDefinition {
   });
 }
 
-/** Builds a catalogue from intents that already passed validation and the cross-intent checks. */
-export function catalogueFromValidated(intents: readonly IntentDefinition[]): Catalogue {
-  return new CatalogueImpl(intents);
+/** Builds a catalogue from intents (and bot texts) that already passed validation and the cross-intent checks. */
+export function catalogueFromValidated(intents: readonly IntentDefinition[], botTexts: BotTexts = DEFAULT_BOT_TEXTS): Catalogue {
+  return new CatalogueImpl(intents, botTexts);
 }
 
 export interface CreateCatalogueOptions {
   /** Fewest examples an intent may have (default 8). */
   minExamples?: number;
+  /** The bot's own texts, as in `_bot.yaml` (default: DEFAULT_BOT_TEXTS). */
+  bot?: unknown;
 }
 
 /**
@@ -156,7 +184,13 @@ export function createCatalogue(definitions: readonly unknown[], options: Create
     }
     problems.push(...issuesToProblems(result.error.issues, '(in memory)', undefined, ['intents', index]));
   });
+  let botTexts: BotTexts = DEFAULT_BOT_TEXTS;
+  if (options.bot !== undefined) {
+    const result = botTextsSchema().safeParse(options.bot);
+    if (result.success) botTexts = result.data;
+    else problems.push(...issuesToProblems(result.error.issues, '(in memory)', undefined, ['bot'], BOT_TEXT_KEYS));
+  }
   problems.push(...crossCheck(sources));
   if (problems.length > 0) throw new CatalogueError(problems);
-  return catalogueFromValidated(sources.map((source) => source.intent));
+  return catalogueFromValidated(sources.map((source) => source.intent), botTexts);
 }

@@ -1,5 +1,5 @@
-export type { Catalogue, IntentDefinition, TrainingExample } from './types.ts';
+export type { BotTextKey, Catalogue, IntentDefinition, TrainingExample } from './types.ts';
 export { CatalogueError, UnknownIntentError, formatProblem, type CatalogueProblem } from './errors.ts';
 export { loadCatalogue, INTENT_FILE_EXTENSIONS, type LoadCatalogueOptions } from './loader.ts';
 export { createCatalogue, normalizeExample, FALLBACK_LANGUAGE, type CreateCatalogueOptions } from './catalogue.ts';
-export { DEFAULT_MIN_EXAMPLES, INTENT_NAME_PATTERN, LANGUAGE_PATTERN } from './schema.ts';
+export { BOT_FILE, BOT_TEXT_KEYS, DEFAULT_BOT_TEXTS, DEFAULT_MIN_EXAMPLES, INTENT_NAME_PATTERN, LANGUAGE_PATTERN } from './schema.ts';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CatalogueProblem } from './errors.ts';
+import { INTENT_FIELDS } from './schema.ts';
 
 export type Locate = (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
 
@@ -39,6 +40,7 @@ export function issuesToProblems(
   file: string,
   locate: Locate | undefined,
   prefix: readonly PropertyKey[] = [],
+  allowedFields: readonly string[] = INTENT_FIELDS,
 ): CatalogueProblem[] {
   const wrongType = new Set(
     issues.filter((issue) => issue.code === 'invalid_type').map((issue) => JSON.stringify(issue.path)),
@@ -50,7 +52,7 @@ export function issuesToProblems(
     if (issue.code === 'unrecognized_keys') {
       for (const unknown of issue.keys) {
         problems.push(
-          makeProblem(file, [...issue.path, unknown], `unknown field "${unknown}" (allowed: name, label, description, handoff, examples, answers)`, locate, prefix),
+          makeProblem(file, [...issue.path, unknown], `unknown field "${unknown}" (allowed: ${allowedFields.join(', ')})`, locate, prefix),
         );
       }
     } else if (issue.code === 'invalid_key') {

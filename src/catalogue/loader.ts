@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { catalogueFromValidated, crossCheck, type SourcedIntent } from './catalogue.ts';
+import { catalogueFromValidated, crossCheck, type BotTexts, type SourcedIntent } from './catalogue.ts';
 import { CatalogueError, type CatalogueProblem } from './errors.ts';
 import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
-import { DEFAULT_MIN_EXAMPLES, intentSchema } from './schema.ts';
+import { BOT_FILE, BOT_TEXT_KEYS, botTextsSchema, DEFAULT_BOT_TEXTS, DEFAULT_MIN_EXAMPLES, intentSchema } from './schema.ts';
 import type { Catalogue } from './types.ts';
 
 export const INTENT_FILE_EXTENSIONS = ['.yaml', '.yml'] as const;
@@ -16,7 +16,8 @@ export interface LoadCatalogueOptions {
 
 /**
  * Loads and validates every `*.yaml` / `*.yml` file directly inside `dir` (sub-directories such as
- * `knowledge/` and other files are ignored). Throws a CatalogueError listing every problem found
+ * `knowledge/` and other files are ignored): one intent per file, and the bot's own texts in
+ * `_bot.yaml` when it exists. Throws a CatalogueError listing every problem found
  * in every file: malformed YAML, wrong or missing fields, a name that differs from its file name,
  * duplicate names, an example labelled with two intents, missing `en` answers.
  */
@@ -55,30 +56,23 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
     }),
   );
 
+  let botTexts: BotTexts = DEFAULT_BOT_TEXTS;
   for (const entry of parsed) {
     const { file, fileName } = entry;
     if ('error' in entry) {
       problems.push({ file, message: `cannot read the file: ${entry.error?.message}` });
       continue;
     }
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(entry.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const problem: CatalogueProblem = { file, message: `malformed YAML: ${error.message.split('\n')[0]}` };
-        const position = lineCounter.linePos(error.pos[0]);
-        problem.line = position.line;
-        problem.column = position.col;
-        problems.push(problem);
-      }
+    const yaml = parseYamlFile(file, entry.text, problems);
+    if (!yaml) continue;
+    const { value, locate } = yaml;
+    if (fileName === BOT_FILE) {
+      const result = botTextsSchema().safeParse(value);
+      if (result.success) botTexts = result.data;
+      else problems.push(...issuesToProblems(result.error.issues, file, locate, [], BOT_TEXT_KEYS));
       continue;
     }
-    if (doc.contents === null) {
-      problems.push({ file, message: 'the file is empty' });
-      continue;
-    }
-    const locate = locator(doc, lineCounter);
-    const result = schema.safeParse(doc.toJS());
+    const result = schema.safeParse(value);
     if (!result.success) {
       problems.push(...issuesToProblems(result.error.issues, file, locate));
       continue;
@@ -95,7 +89,25 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
 
   problems.push(...crossCheck(sources));
   if (problems.length > 0) throw new CatalogueError(problems);
-  return catalogueFromValidated(sources.map((source) => source.intent));
+  return catalogueFromValidated(sources.map((source) => source.intent), botTexts);
+}
+
+/** The file's YAML as plain data with a locator for its fields, or null after adding its problems. */
+function parseYamlFile(file: string, text: string, problems: CatalogueProblem[]): { value: unknown; locate: Locate } | null {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const position = lineCounter.linePos(error.pos[0]);
+      problems.push({ file, message: `malformed YAML: ${error.message.split('\n')[0]}`, line: position.line, column: position.col });
+    }
+    return null;
+  }
+  if (doc.contents === null) {
+    problems.push({ file, message: 'the file is empty' });
+    return null;
+  }
+  return { value: doc.toJS(), locate: locator(doc, lineCounter) };
 }
 
 /** Maps a field path to the line and column of the nearest YAML node that exists. */

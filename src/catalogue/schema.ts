@@ -29,6 +29,7 @@ export function intentSchema(options: { minExamples: number }) {
         .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
         .regex(INTENT_NAME_PATTERN, { error: 'name must be snake_case (a-z, 0-9, single underscores)' }),
       label: text('label', MAX_LABEL_LENGTH),
+      labels: perLanguage(text('a label', MAX_LABEL_LENGTH), 'labels').default({}),
       description: text('description'),
       handoff: z.boolean({ error: 'handoff must be true or false' }).default(false),
       examples: z
@@ -36,27 +37,67 @@ export function intentSchema(options: { minExamples: number }) {
           error: (issue) => (issue.input === undefined ? 'examples is required' : 'examples must be a list of strings'),
         })
         .min(options.minExamples, { error: `at least ${options.minExamples} examples are required` }),
-      answers: z
-        .record(
-          z.string().regex(LANGUAGE_PATTERN, { error: 'answer languages must be language codes such as en, de, pt-BR' }),
+      answers: withEnglish(
+        perLanguage(
           z
             .array(text('an answer'), { error: 'answers of a language must be a list of strings' })
             .min(1, { error: 'a language needs at least one answer variant' }),
-          {
-            error: (issue) => {
-              if (issue.code !== 'invalid_type') return undefined;
-              return issue.input === undefined ? 'answers is required' : 'answers must map language codes to lists of answers';
-            },
-          },
-        )
-        .refine((answers) => Object.hasOwn(answers, 'en'), {
-          error: 'English answers are required (en is the fallback language)',
-          path: ['en'],
-          // also report a missing `en` when other languages have problems
-          when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
-        }),
+          'answers',
+          'lists of answers',
+        ),
+        'English answers are required (en is the fallback language)',
+      ),
     },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'an intent file must be a YAML mapping') },
+  );
+}
+
+/** The fields an intent file may have, for the "unknown field" message. */
+export const INTENT_FIELDS = ['name', 'label', 'labels', 'description', 'handoff', 'examples', 'answers'] as const;
+
+/** A map from language code to `value` (answers, labels, bot texts). */
+function perLanguage<T extends z.ZodType>(value: T, what: string, values = 'texts') {
+  return z.record(
+    z.string().regex(LANGUAGE_PATTERN, { error: `${what} languages must be language codes such as en, de, pt-BR` }),
+    value,
+    {
+      error: (issue) => {
+        if (issue.code !== 'invalid_type') return undefined;
+        return issue.input === undefined ? `${what} is required` : `${what} must map language codes to ${values}`;
+      },
+    },
+  );
+}
+
+/** English is the fallback language, so a per-language map must have it. */
+function withEnglish<T extends z.ZodType<Record<string, unknown>>>(map: T, message: string) {
+  return map.refine((value) => Object.hasOwn(value, 'en'), {
+    error: message,
+    path: ['en'],
+    // also report a missing `en` when other languages have problems
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
+  });
+}
+
+/**
+ * What the bot says in its own words (not an intent's answer), per language. `_bot.yaml` in the
+ * catalogue directory; without it the bot speaks the English DEFAULT_BOT_TEXTS.
+ */
+export const BOT_FILE = '_bot.yaml';
+export const BOT_TEXT_KEYS = ['clarify', 'rephrase', 'handoff'] as const;
+export type BotTextKey = (typeof BOT_TEXT_KEYS)[number];
+
+export const DEFAULT_BOT_TEXTS: Record<BotTextKey, Record<string, string>> = {
+  clarify: { en: "I'm not sure I understood. Did you mean one of these?" },
+  rephrase: { en: "I'm not sure I understood. Could you say it in other words?" },
+  handoff: { en: "I'm passing you to a member of our support team. Someone will be with you shortly, and they will see this conversation." },
+};
+
+export function botTextsSchema() {
+  const entry = (key: BotTextKey) => withEnglish(perLanguage(text(key), key), `an English ${key} text is required (en is the fallback language)`);
+  return z.strictObject(
+    { clarify: entry('clarify'), rephrase: entry('rephrase'), handoff: entry('handoff') },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : `${BOT_FILE} must be a YAML mapping of ${BOT_TEXT_KEYS.join(', ')}`) },
   );
 }
 

@@ -1,9 +1,13 @@
+import type { BotTextKey } from './schema.ts';
+
 /** One intent of the catalogue, as written in `intents/<name>.yaml` (after validation). */
 export interface IntentDefinition {
   /** snake_case identifier; equals the file name without extension. */
   name: string;
   /** Short button text used when the bot offers this intent as a suggestion. */
   label: string;
+  /** The label in other languages (`label` is used where a language has none). */
+  labels: Record<string, string>;
   /** What the visitor wants, in one sentence (for people maintaining the catalogue). */
   description: string;
   /** true: recognising this intent hands the conversation over to a human agent. */
@@ -13,6 +17,8 @@ export interface IntentDefinition {
   /** Answer variants per language code (`en` always present). */
   answers: Record<string, string[]>;
 }
+
+export type { BotTextKey };
 
 export interface TrainingExample {
   text: string;
@@ -29,6 +35,12 @@ export interface Catalogue {
    * (e.g. a per-conversation counter). Throws UnknownIntentError for a name not in the catalogue.
    */
   answer(name: string, language: string | undefined, variant: number): string;
+  /** The intent's suggestion label in the given language, falling back to `label`. Throws UnknownIntentError. */
+  label(name: string, language: string | undefined): string;
+  /** A text the bot says in its own words (`_bot.yaml`), in the given language, falling back to `en`. */
+  botText(key: BotTextKey, language: string | undefined): string;
+  /** The languages the bot speaks: those of its own texts, `en` first. */
+  readonly languages: readonly string[];
   /** Every example of every intent, in catalogue order. */
   trainingExamples(): Array<{ text: string; intent: string }>;
 }

@@ -22,22 +22,15 @@ export interface RetrievalAnswer {
   title?: string | null;
 }
 
+/** What the policy needs of the intent catalogue; every text comes from it, in the visitor's language. */
 export interface IntentCatalogueView {
-  get(name: string): { name: string; label: string; handoff: boolean } | undefined;
+  get(name: string): { name: string; handoff: boolean } | undefined;
   answer(name: string, language: string | undefined, variant: number): string;
+  /** The intent's suggestion button text. */
+  label(name: string, language: string | undefined): string;
+  /** The bot's own words: `clarify` (with suggestions), `rephrase` (without), `handoff` (after repeated fallbacks). */
+  botText(key: 'clarify' | 'rephrase' | 'handoff', language: string | undefined): string;
 }
-
-export interface PolicyTexts {
-  clarify: string;
-  clarifyWithoutSuggestions: string;
-  handoff: string;
-}
-
-export const DEFAULT_TEXTS: PolicyTexts = {
-  clarify: "I'm not sure I understood. Did you mean one of these?",
-  clarifyWithoutSuggestions: "I'm not sure I understood. Could you say it in other words?",
-  handoff: "I'm passing you to a member of our support team. Someone will be with you shortly, and they will see this conversation.",
-};
 
 export interface Suggestion {
   intent: string;
@@ -66,15 +59,13 @@ export interface PolicyInput {
   language?: string;
   /** Picks an answer variant (e.g. the number of bot replies so far), so answers rotate. */
   variant: number;
-  texts?: PolicyTexts;
   maxSuggestions?: number;
 }
 
 const FALLBACKS_BEFORE_HANDOFF = 2;
 
 export function decide(input: PolicyInput): Decision {
-  const { state, guess, catalogue } = input;
-  const texts = input.texts ?? DEFAULT_TEXTS;
+  const { state, guess, catalogue, language } = input;
   if (state.status === 'agent' || state.status === 'waiting_for_agent') {
     return { reply: null, nextState: state };
   }
@@ -83,11 +74,13 @@ export function decide(input: PolicyInput): Decision {
 
   const confident = guess.intent ? catalogue.get(guess.intent) : undefined;
   if (confident) {
-    if (confident.handoff) return handOver(texts, { intent: confident.name, confidence: guess.confidence });
+    const text = catalogue.answer(confident.name, language, input.variant);
+    // A handing-over intent's answers are what the bot says while handing over.
+    if (confident.handoff) return handOver(text, { intent: confident.name, confidence: guess.confidence });
     return {
       reply: {
         source: 'intent',
-        text: catalogue.answer(confident.name, input.language, input.variant),
+        text,
         intent: confident.name,
         confidence: guess.confidence,
       },
@@ -109,17 +102,17 @@ export function decide(input: PolicyInput): Decision {
   }
 
   const fallbacks = open.consecutiveFallbacks + 1;
-  if (fallbacks >= FALLBACKS_BEFORE_HANDOFF) return handOver(texts, { confidence: guess.confidence });
+  if (fallbacks >= FALLBACKS_BEFORE_HANDOFF) return handOver(catalogue.botText('handoff', language), { confidence: guess.confidence });
 
   const suggestions = guess.ranking
     .map((entry) => catalogue.get(entry.intent))
     .filter((intent): intent is NonNullable<typeof intent> => intent !== undefined)
     .slice(0, input.maxSuggestions ?? 3)
-    .map((intent) => ({ intent: intent.name, label: intent.label }));
+    .map((intent) => ({ intent: intent.name, label: catalogue.label(intent.name, language) }));
   return {
     reply: {
       source: 'clarify',
-      text: suggestions.length > 0 ? texts.clarify : texts.clarifyWithoutSuggestions,
+      text: catalogue.botText(suggestions.length > 0 ? 'clarify' : 'rephrase', language),
       confidence: guess.confidence,
       suggestions,
     },
@@ -127,9 +120,9 @@ export function decide(input: PolicyInput): Decision {
   };
 }
 
-function handOver(texts: PolicyTexts, detail: { intent?: string; confidence: number }): Decision {
+function handOver(text: string, detail: { intent?: string; confidence: number }): Decision {
   return {
-    reply: { source: 'handoff', text: texts.handoff, ...detail },
+    reply: { source: 'handoff', text, ...detail },
     nextState: { status: 'waiting_for_agent', consecutiveFallbacks: 0 },
   };
 }

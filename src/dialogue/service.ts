@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.ts';
 import type { ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
+import { chooseLanguage } from './language.ts';
 import { decide, type IntentCatalogueView, type IntentGuess, type RetrievalAnswer } from './policy.ts';
 
 /** The intent model currently in service; it changes when a new version is promoted. */
@@ -15,7 +16,7 @@ export interface RetrievalFallback {
 
 export interface DialogueDependencies {
   store: ChatStore;
-  catalogue: () => IntentCatalogueView;
+  catalogue: () => IntentCatalogueView & { readonly languages: readonly string[] };
   classifier: () => ActiveClassifier;
   retrieval?: () => RetrievalFallback | null;
   logger: Logger;
@@ -45,7 +46,8 @@ export class DialogueService {
 
   /**
    * Returns the reply to a stored visitor message: the existing one when it was answered before
-   * (a resent message), a new one otherwise, or null when the bot stays silent.
+   * (a resent message), a new one otherwise, or null when the bot stays silent. `language` is what
+   * the client sent; without it the language is detected (see chooseLanguage).
    */
   answer(message: Message, language?: string): Promise<Message | null> {
     const conversationId = message.conversationId;
@@ -74,20 +76,21 @@ export class DialogueService {
     const classifier = this.deps.classifier();
     const guess = await classifier.classify(message.text);
     const retrieval = guess.intent ? null : await this.deps.retrieval?.()?.bestAnswer(message.text) ?? null;
-    const decision = decide({
-      state,
-      guess,
-      retrieval,
-      catalogue: this.deps.catalogue(),
-      ...(language ? { language } : {}),
-      variant: Number(message.seq),
+    const catalogue = this.deps.catalogue();
+    const chosen = await chooseLanguage({
+      sent: language,
+      text: message.text,
+      supported: catalogue.languages,
+      earlierTexts: () => this.earlierVisitorTexts(message),
     });
+    const decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq) });
     if (!decision.reply) {
       this.deps.onAnswered?.({ message, reply: null, statusBefore: state.status, statusAfter: state.status });
       return null;
     }
     const { reply } = decision;
     const details = {
+      language: chosen.language,
       ...(reply.suggestions ? { suggestions: reply.suggestions } : {}),
       ...(reply.retrieval ? { retrieval: reply.retrieval } : {}),
       ranking: guess.ranking.slice(0, 5),
@@ -111,4 +114,12 @@ export class DialogueService {
     this.deps.logger.debug({ conversationId: message.conversationId, source: reply.source, intent: reply.intent }, 'bot replied');
     return stored;
   }
+
+  private async earlierVisitorTexts(message: Message): Promise<string[]> {
+    const recent = await this.deps.store.history(message.conversationId, EARLIER_MESSAGES_FOR_LANGUAGE);
+    return recent.filter((earlier) => earlier.role === 'visitor' && earlier.seq < message.seq).map((earlier) => earlier.text);
+  }
 }
+
+/** How far back the conversation's language is read from when a message does not tell it. */
+const EARLIER_MESSAGES_FOR_LANGUAGE = 20;

@@ -1,15 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, DEFAULT_TEXTS, type IntentCatalogueView, type IntentGuess } from '../../src/dialogue/policy.ts';
+import { decide, type IntentCatalogueView, type IntentGuess } from '../../src/dialogue/policy.ts';
 
 const intents = {
-  track_order: { name: 'track_order', label: 'Track my order', handoff: false },
-  get_refund: { name: 'get_refund', label: 'Get a refund', handoff: false },
-  contact_human_agent: { name: 'contact_human_agent', label: 'Talk to a person', handoff: true },
+  track_order: { name: 'track_order', handoff: false },
+  get_refund: { name: 'get_refund', handoff: false },
+  contact_human_agent: { name: 'contact_human_agent', handoff: true },
 };
+// Every text names what it is and its language, so the tests see which text was chosen in which language.
 const catalogue: IntentCatalogueView = {
   get: (name) => intents[name as keyof typeof intents],
   answer: (name, language, variant) => `${name}/${language ?? 'en'}/${variant}`,
+  label: (name, language) => `label:${name}/${language ?? 'en'}`,
+  botText: (key, language) => `bot:${key}/${language ?? 'en'}`,
 };
 const guess = (intent: string | null, confidence: number, ranking = ['track_order', 'get_refund', 'unknown_intent']): IntentGuess => ({
   intent,
@@ -26,10 +29,11 @@ describe('dialogue policy', () => {
     assert.deepEqual(decision.nextState, bot);
   });
 
-  test('an intent flagged for handoff hands over', () => {
-    const decision = decide({ state: bot, guess: guess('contact_human_agent', 0.9), catalogue, variant: 0 });
+  test('an intent flagged for handoff hands over with its own answer in the visitor\'s language', () => {
+    const decision = decide({ state: bot, guess: guess('contact_human_agent', 0.9), catalogue, language: 'zh', variant: 2 });
     assert.equal(decision.reply?.source, 'handoff');
-    assert.equal(decision.reply?.text, DEFAULT_TEXTS.handoff);
+    assert.equal(decision.reply?.intent, 'contact_human_agent');
+    assert.equal(decision.reply?.text, 'contact_human_agent/zh/2');
     assert.deepEqual(decision.nextState, { status: 'waiting_for_agent', consecutiveFallbacks: 0 });
   });
 
@@ -48,22 +52,24 @@ describe('dialogue policy', () => {
   });
 
   test('the first fallback clarifies with known suggestions only; the second in a row hands over', () => {
-    const first = decide({ state: bot, guess: guess(null, 0.1), catalogue, variant: 0 });
+    const first = decide({ state: bot, guess: guess(null, 0.1), catalogue, language: 'fr', variant: 0 });
     assert.equal(first.reply?.source, 'clarify');
-    assert.equal(first.reply?.text, DEFAULT_TEXTS.clarify);
+    assert.equal(first.reply?.text, 'bot:clarify/fr');
     assert.deepEqual(first.reply?.suggestions, [
-      { intent: 'track_order', label: 'Track my order' },
-      { intent: 'get_refund', label: 'Get a refund' },
+      { intent: 'track_order', label: 'label:track_order/fr' },
+      { intent: 'get_refund', label: 'label:get_refund/fr' },
     ]);
     assert.deepEqual(first.nextState, { status: 'bot', consecutiveFallbacks: 1 });
-    const second = decide({ state: first.nextState, guess: guess(null, 0.1), catalogue, variant: 1 });
+    const second = decide({ state: first.nextState, guess: guess(null, 0.1), catalogue, language: 'fr', variant: 1 });
     assert.equal(second.reply?.source, 'handoff');
+    assert.equal(second.reply?.text, 'bot:handoff/fr');
+    assert.equal(second.reply?.intent, undefined);
     assert.equal(second.nextState.status, 'waiting_for_agent');
   });
 
   test('without any known suggestion the clarification asks to rephrase', () => {
-    const decision = decide({ state: bot, guess: guess(null, 0.1, ['nope']), catalogue, variant: 0 });
-    assert.equal(decision.reply?.text, DEFAULT_TEXTS.clarifyWithoutSuggestions);
+    const decision = decide({ state: bot, guess: guess(null, 0.1, ['nope']), catalogue, language: 'es', variant: 0 });
+    assert.equal(decision.reply?.text, 'bot:rephrase/es');
     assert.deepEqual(decision.reply?.suggestions, []);
   });
 
