@@ -7,8 +7,10 @@ import type { Logger } from '../observability/logger.ts';
 import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
 import { chooseThreshold, gradeTopHits, Retriever, type ThresholdChoice, type ValidationPair } from '../retrieval/retriever.ts';
 import { VectorIndex } from '../retrieval/vector-index.ts';
-import { vectorOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
+import { agentAnswerSource, isServable, REUSE_CHANNEL, vectorOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
 import type { ChatStore } from '../store/chat-store.ts';
+import { listen, type Subscription } from '../store/notifications.ts';
+import { redact } from '../training/redact.ts';
 import type { RetrievalAnswer } from './policy.ts';
 import type { RetrievalFallback } from './service.ts';
 
@@ -45,14 +47,17 @@ const chunkOf = (label: number) => Math.floor(label / 2);
 const INDEX_LAYOUT = 'text+title';
 
 /**
- * The retrieval fallback: knowledge documents and past agent answers, embedded by the active model's
- * encoder into an HNSW index. Embeddings live in Postgres, so a new process or a new encoder rebuilds
- * the index from them; the acceptance threshold is chosen on held-out questions for each encoder.
+ * The retrieval fallback: knowledge documents and past agent answers approved for reuse, embedded by
+ * the active model's encoder into an HNSW index. Embeddings live in Postgres, so a new process or a
+ * new encoder rebuilds the index from them; the acceptance threshold is chosen on held-out questions
+ * for each encoder.
  */
 export class KnowledgeFallback implements RetrievalFallback {
   private served: Served | null = null;
-  private rebuilding: Promise<void> = Promise.resolve();
+  /** Rebuilds and review decisions change the index one at a time, in order. */
+  private changes: Promise<void> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | null = null;
+  private reviews: Subscription | null = null;
 
   constructor(
     private readonly options: {
@@ -87,8 +92,24 @@ export class KnowledgeFallback implements RetrievalFallback {
 
   /** Syncs the knowledge documents and (re)builds the index for the current encoder; serialised. */
   refresh(): Promise<void> {
-    this.rebuilding = this.rebuilding.catch(() => {}).then(() => this.rebuild());
-    return this.rebuilding;
+    return this.serialised(() => this.rebuild());
+  }
+
+  /** Review decisions made in any process (NOTIFY on REUSE_CHANNEL) add answers to this index or drop them. */
+  async followReviews(databaseUrl: string): Promise<void> {
+    const { logger } = this.options;
+    this.reviews = await listen({
+      databaseUrl,
+      channel: REUSE_CHANNEL,
+      logger,
+      onNotification: (id) => void this.serialised(() => this.applyReview(id)).catch((error: unknown) => logger.error({ err: error, id }, 'applying a reuse review failed')),
+      onReconnect: () => void this.refresh().catch((error: unknown) => logger.error({ err: error }, 'rebuilding the knowledge index failed')),
+    });
+  }
+
+  private serialised(change: () => Promise<void>): Promise<void> {
+    this.changes = this.changes.catch(() => {}).then(change);
+    return this.changes;
   }
 
   private async rebuild(): Promise<void> {
@@ -143,7 +164,9 @@ export class KnowledgeFallback implements RetrievalFallback {
 
   /**
    * Harvests question → answer pairs from a conversation in which an agent answered: each agent
-   * message answers the visitor's last question before it. Returns how many new answers became retrievable.
+   * message answers the visitor's last question before it. Both are personal, so they are stored
+   * redacted and pending: no visitor is served one until a person approves it for reuse. Returns
+   * how many new answers await review.
    */
   async harvestConversation(conversationId: string): Promise<number> {
     const messages = await this.options.chats.history(conversationId);
@@ -154,27 +177,45 @@ export class KnowledgeFallback implements RetrievalFallback {
     for (const message of messages) {
       if (message.role === 'visitor' && !explicitHandover.has(message.id)) lastQuestion = message.text;
       if (message.role !== 'agent' || !lastQuestion) continue;
+      const question = redact(lastQuestion);
+      const text = redact(message.text);
       const stored = await this.options.knowledge.addAgentAnswer({
-        source: `conversation:${conversationId}#${message.id}`,
-        question: lastQuestion,
-        text: message.text,
-        contentHash: createHash('sha256').update(`${lastQuestion}\u0000${message.text}`).digest('hex'),
+        source: agentAnswerSource(conversationId, message.id),
+        question,
+        text,
+        contentHash: createHash('sha256').update(`${question}\u0000${text}`).digest('hex'),
       });
-      if (stored && (await this.indexAnswer(stored))) added += 1;
+      if (stored) added += 1;
     }
     return added;
   }
 
-  private async indexAnswer(chunk: StoredChunk): Promise<boolean> {
+  /** Serves an answer that was just approved (or re-approved with new text), or stops serving a rejected one. */
+  private async applyReview(id: string): Promise<void> {
+    const chunk = await this.options.knowledge.byId(id);
+    if (!chunk) return;
+    if (isServable(chunk)) await this.indexAnswer(chunk);
+    else await this.unindex(chunk);
+  }
+
+  private async indexAnswer(chunk: StoredChunk): Promise<void> {
     const served = this.served;
     const encoder = this.options.currentEncoder();
-    if (!served || !encoder || encoder.id !== served.encoderId) return false; // the next rebuild embeds it
-    const [vector] = await encoder.embed([textToEmbed(chunk)]);
-    await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vector!);
+    if (!served || !encoder || encoder.id !== served.encoderId) return; // the next rebuild embeds it
+    // Another process may have embedded it already.
+    const stored = chunk.encoder === encoder.id ? vectorOf(chunk.embedding) : null;
+    const vector = stored ?? (await encoder.embed([textToEmbed(chunk)]))[0]!;
+    if (!stored) await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vector);
     served.chunks.set(chunk.label, metaOf(chunk));
-    await served.index.upsert(fullTextLabel(chunk.label), vector!);
+    await served.index.upsert(fullTextLabel(chunk.label), vector);
     this.scheduleSave(served.index);
-    return true;
+  }
+
+  private async unindex(chunk: StoredChunk): Promise<void> {
+    const served = this.served;
+    if (!served?.chunks.delete(chunk.label)) return;
+    await served.index.remove(fullTextLabel(chunk.label));
+    this.scheduleSave(served.index);
   }
 
   /** Saves are batched: Postgres is the source of truth, the file only shortens the next start. */
@@ -190,7 +231,9 @@ export class KnowledgeFallback implements RetrievalFallback {
   async close(): Promise<void> {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    await this.rebuilding.catch(() => {});
+    await this.reviews?.close();
+    this.reviews = null;
+    await this.changes.catch(() => {});
     await this.served?.index.save().catch(() => {});
   }
 }

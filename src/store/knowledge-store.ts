@@ -1,9 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
 import { guarded } from './errors.ts';
-import type { KnowledgeChunk as StoredChunk } from '../generated/prisma/client.ts';
+import type { KnowledgeChunk as StoredChunk, Prisma, ReuseStatus } from '../generated/prisma/client.ts';
 
-export type { StoredChunk };
+export type { StoredChunk, ReuseStatus };
+
+/** Postgres NOTIFY channel: a harvested answer was approved or rejected (payload: the chunk id). */
+export const REUSE_CHANNEL = 'frontdesk_reuse_reviewed';
+
+/** What visitors may be served: every document, and agent answers a person approved for reuse. */
+const SERVABLE: Prisma.KnowledgeChunkWhereInput = { OR: [{ kind: 'document' }, { reuseStatus: 'approved' }] };
+
+export function isServable(chunk: Pick<StoredChunk, 'kind' | 'reuseStatus' | 'deletedAt'>): boolean {
+  return chunk.deletedAt === null && (chunk.kind === 'document' || chunk.reuseStatus === 'approved');
+}
+
+/** A harvested answer with who reviewed it, for the review list. */
+export type HarvestedAnswer = StoredChunk & { reviewedBy: { id: string; name: string } | null };
+
+const withReviewer = { reviewedBy: { select: { id: true, name: true } } } as const;
+
+/** The source of an agent answer: the conversation and the agent message it was harvested from. */
+export function agentAnswerSource(conversationId: string, messageId: string): string {
+  return `conversation:${conversationId}#${messageId}`;
+}
+
+export function conversationOfSource(source: string): string | null {
+  return /^conversation:([0-9a-f-]{36})#/.exec(source)?.[1] ?? null;
+}
 
 export interface DocumentChunk {
   source: string;
@@ -13,7 +37,7 @@ export interface DocumentChunk {
 }
 
 export interface AgentAnswer {
-  /** `conversation:<conversationId>#<agentMessageId>` */
+  /** `agentAnswerSource(conversationId, agentMessageId)` */
   source: string;
   question: string;
   text: string;
@@ -47,7 +71,10 @@ export class KnowledgeStore {
     });
   }
 
-  /** Stores an agent's answer to a visitor question; returns null when the same answer is stored already. */
+  /**
+   * Stores an agent's (redacted) answer to a visitor question, pending review; returns null when the
+   * same answer is stored already.
+   */
   async addAgentAnswer(answer: AgentAnswer): Promise<StoredChunk | null> {
     return guarded(async () => {
       const existing = await this.prisma.knowledgeChunk.findUnique({
@@ -55,16 +82,52 @@ export class KnowledgeStore {
       });
       if (existing) return null;
       return this.prisma.knowledgeChunk.create({
-        data: { id: randomUUID(), kind: 'agent_answer', source: answer.source, question: answer.question, text: answer.text, contentHash: answer.contentHash },
+        data: { id: randomUUID(), kind: 'agent_answer', source: answer.source, question: answer.question, text: answer.text, contentHash: answer.contentHash, reuseStatus: 'pending' },
       });
     });
   }
 
-  /** Live chunks whose embedding is missing or was made by another encoder. */
+  /** Harvested answers, newest first. */
+  harvestedAnswers(filter: { status?: ReuseStatus; limit: number }): Promise<HarvestedAnswer[]> {
+    return guarded(() =>
+      this.prisma.knowledgeChunk.findMany({
+        where: { kind: 'agent_answer', deletedAt: null, ...(filter.status ? { reuseStatus: filter.status } : {}) },
+        include: withReviewer,
+        orderBy: [{ createdAt: 'desc' }, { label: 'desc' }],
+        take: filter.limit,
+      }),
+    );
+  }
+
+  /**
+   * Records a person's decision on a harvested answer (approving may replace its text), and tells
+   * every server process (NOTIFY on REUSE_CHANNEL) so their indexes add or drop it. Null when no
+   * such answer exists.
+   */
+  reviewAgentAnswer(id: string, decision: { status: Exclude<ReuseStatus, 'pending'>; reviewerId: string; question: string | null; text: string }): Promise<HarvestedAnswer | null> {
+    return guarded(() =>
+      this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.knowledgeChunk.updateMany({
+          where: { id, kind: 'agent_answer', deletedAt: null },
+          // The question may change (answers harvested before redaction are redacted now): embed it afresh.
+          data: { reuseStatus: decision.status, reviewedById: decision.reviewerId, reviewedAt: new Date(), question: decision.question, text: decision.text, encoder: null, embedding: null },
+        });
+        if (count === 0) return null;
+        await tx.$executeRaw`SELECT pg_notify(${REUSE_CHANNEL}, ${id})`;
+        return tx.knowledgeChunk.findUniqueOrThrow({ where: { id }, include: withReviewer });
+      }),
+    );
+  }
+
+  byId(id: string): Promise<StoredChunk | null> {
+    return guarded(() => this.prisma.knowledgeChunk.findUnique({ where: { id } }));
+  }
+
+  /** Live, servable chunks whose embedding is missing or was made by another encoder. */
   needingEmbedding(encoder: string): Promise<StoredChunk[]> {
     return guarded(() =>
       this.prisma.knowledgeChunk.findMany({
-        where: { deletedAt: null, OR: [{ encoder: null }, { encoder: { not: encoder } }, { embedding: null }] },
+        where: { deletedAt: null, AND: [SERVABLE, { OR: [{ encoder: null }, { encoder: { not: encoder } }, { embedding: null }] }] },
         orderBy: { label: 'asc' },
       }),
     );
@@ -76,17 +139,9 @@ export class KnowledgeStore {
     );
   }
 
-  /** Live chunks embedded by the given encoder, for (re)building the index. */
+  /** Live, servable chunks embedded by the given encoder, for (re)building the index. */
   embedded(encoder: string): Promise<StoredChunk[]> {
-    return guarded(() => this.prisma.knowledgeChunk.findMany({ where: { deletedAt: null, encoder, embedding: { not: null } }, orderBy: { label: 'asc' } }));
-  }
-
-  byLabels(labels: readonly number[]): Promise<StoredChunk[]> {
-    return guarded(() => this.prisma.knowledgeChunk.findMany({ where: { label: { in: [...labels] }, deletedAt: null } }));
-  }
-
-  deletedLabels(): Promise<number[]> {
-    return guarded(async () => (await this.prisma.knowledgeChunk.findMany({ where: { deletedAt: { not: null } }, select: { label: true } })).map((row) => row.label));
+    return guarded(() => this.prisma.knowledgeChunk.findMany({ where: { deletedAt: null, encoder, embedding: { not: null }, ...SERVABLE }, orderBy: { label: 'asc' } }));
   }
 }
 

@@ -1,14 +1,18 @@
-// Personal data is redacted from every text before it is trained on or exported: e-mail addresses,
-// card numbers (13–19 digits that pass the Luhn check), phone numbers and street addresses are
-// replaced by a placeholder token. The patterns favour precision on customer-service text: an order
-// number or an amount of money is not a phone number, and a number that fails the Luhn check is
-// not a card (order ids stay, so the model can still learn "my order 12345 has not arrived").
+// Personal data is redacted from every text before it is trained on, exported or offered for reuse
+// to other visitors: e-mail addresses, IBANs (that pass the mod-97 check), card numbers (13–19 digits
+// that pass the Luhn check), phone numbers, street addresses and the name after a greeting ("Hi Anna,")
+// are replaced by a placeholder token. The patterns favour precision on customer-service text: an
+// order number or an amount of money is not a phone number, and a number that fails its checksum is
+// not a card or an IBAN (order ids stay, so the model can still learn "my order 12345 has not
+// arrived"). A name anywhere else is not recognised: reused answers are also reviewed by a person.
 
 export const REDACTION_TOKENS = {
   email: '[email]',
+  iban: '[iban]',
   card: '[card]',
   phone: '[phone]',
   address: '[address]',
+  name: '[name]',
 } as const;
 
 export type RedactionKind = keyof typeof REDACTION_TOKENS;
@@ -20,6 +24,10 @@ export interface RedactionResult {
 }
 
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
+
+// Country code, check digits, then 11–30 letters or digits, written bare or in groups of four
+// (DE89 3704 0044 0532 0130 00). Must come before the digit-run rules, which would take its digits.
+const IBAN = /(?<![\p{L}\p{N}])[A-Z]{2}\d{2}(?: ?[A-Z\d]{1,4}){3,8}(?![\p{L}\p{N}])/gu;
 
 // A run of digits with optional single spaces or dashes between them (card numbers are written in groups).
 const DIGIT_RUN = /(?<![\p{N}])\d(?:[ -]?\d){12,18}(?![\p{N}])/gu;
@@ -71,6 +79,33 @@ const ADDRESS_TAIL = new RegExp(
   'gu',
 );
 
+// A greeting followed by one to three capitalised words and then punctuation or the end of the line:
+// "Hi Anna,", "Dear Mr. Smith,", "Thanks, Anna Maria!". Only the name is replaced. Requiring the
+// capitals and the punctuation keeps "Thank you for your patience." and "Hi, I am…" untouched.
+const GREETINGS = ['hi', 'hello', 'hey', 'dear', 'good morning', 'good afternoon', 'good evening', 'thanks', 'thank you', 'hallo', 'liebe', 'lieber', 'bonjour', 'hola'];
+const capitalOptional = (word: string) => `[${word[0]!.toUpperCase()}${word[0]}]${word.slice(1)}`;
+// Anna, Mary-Jane, McDonald, O’Neil; not an all-capitals word like OK.
+const NAME_WORD = String.raw`\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]*`;
+const GREETING_NAME = new RegExp(
+  String.raw`(?<![\p{L}])((?:${GREETINGS.map(capitalOptional).join('|')}),?[ \t]+)` +
+    String.raw`((?:(?:Mr|Mrs|Ms|Miss|Dr|Herr|Frau)\.?[ \t]+)?${NAME_WORD}(?:[ \t]+${NAME_WORD}){0,2})` +
+    String.raw`(?=[ \t]*(?:[,!.:;?\n]|$))`,
+  'gu',
+);
+// Capitalised words after a greeting that address no one in particular.
+const NOT_NAMES = new Set(['there', 'all', 'everyone', 'everybody', 'team', 'customer', 'sir', 'madam', 'again', 'folks', 'friend', 'friends', 'guys']);
+
+/** ISO 13616 check: the number with its first four characters moved to the end, letters as 10–35, is 1 mod 97. */
+function ibanValid(iban: string): boolean {
+  if (iban.length < 15 || iban.length > 34) return false;
+  let remainder = 0;
+  for (const char of iban.slice(4) + iban.slice(0, 4)) {
+    const value = /\d/.test(char) ? char : String(char.charCodeAt(0) - 55);
+    for (const digit of value) remainder = (remainder * 10 + Number(digit)) % 97;
+  }
+  return remainder === 1;
+}
+
 /** Luhn checksum of a digit string. */
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -90,10 +125,15 @@ export function luhnValid(digits: string): boolean {
 
 /** Replaces personal data in a text by placeholder tokens; the counts say what was found. */
 export function redactDetailed(text: string): RedactionResult {
-  const counts: Record<RedactionKind, number> = { email: 0, card: 0, phone: 0, address: 0 };
+  const counts: Record<RedactionKind, number> = { email: 0, iban: 0, card: 0, phone: 0, address: 0, name: 0 };
   let result = text.replace(EMAIL, () => {
     counts.email++;
     return REDACTION_TOKENS.email;
+  });
+  result = result.replace(IBAN, (match) => {
+    if (!ibanValid(match.replace(/ /g, ''))) return match;
+    counts.iban++;
+    return REDACTION_TOKENS.iban;
   });
   result = result.replace(DIGIT_RUN, (match) => {
     const digits = match.replace(/[ -]/g, '');
@@ -114,6 +154,11 @@ export function redactDetailed(text: string): RedactionResult {
     });
   }
   result = result.replace(ADDRESS_TAIL, REDACTION_TOKENS.address);
+  result = result.replace(GREETING_NAME, (match, greeting: string, name: string) => {
+    if (NOT_NAMES.has(name.toLowerCase())) return match;
+    counts.name++;
+    return `${greeting}${REDACTION_TOKENS.name}`;
+  });
   return { text: result, counts };
 }
 

@@ -25,11 +25,17 @@ export function learnableIntents(catalogue: Catalogue): ReadonlySet<string> {
 /** What the next model learns from: the catalogue plus every labelled (or review-confirmed) message in Postgres. */
 export async function currentTrainingSet(prisma: PrismaClient, catalogue: Catalogue): Promise<LabelledExample[]> {
   const learnable = learnableIntents(catalogue);
-  // Visitors' personal data (emails, phone and card numbers, addresses) never reaches a model.
-  const labelled = (await labelledMessages(prisma))
-    .filter((message) => learnable.has(message.intent))
-    .map((message) => ({ text: redact(message.text), intent: message.intent }));
+  const labelled = (await redactedLabelledExamples(prisma)).filter((example) => learnable.has(example.intent));
   return assembleTrainingSet(catalogue.trainingExamples(), labelled);
+}
+
+/**
+ * Every labelled (or review-confirmed) message as training reads it, in labelledMessages' priority
+ * order: visitors' personal data (emails, IBANs, phone and card numbers, addresses, names) never
+ * reaches a model, nor anyone who lists these examples.
+ */
+export async function redactedLabelledExamples(prisma: PrismaClient): Promise<LabelledExample[]> {
+  return (await labelledMessages(prisma)).map((message) => ({ text: redact(message.text), intent: message.intent }));
 }
 
 /** A text compared case- and space-insensitively (NFKC, lower case, runs of white space as one space). */

@@ -5,7 +5,7 @@ import { luhnValid, redact, redactDetailed } from '../../src/training/redact.ts'
 test('emails, Luhn-valid card numbers, phone numbers and street addresses are redacted', () => {
   const result = redactDetailed('I am jane.doe+shop@example.co.uk, card 4111 1111 1111 1111, call (791) 582-4288 or +44 20 7946 0958; I live at 1234 Main Street, Apt 5');
   assert.equal(result.text, 'I am [email], card [card], call [phone] or [phone]; I live at [address]');
-  assert.deepEqual(result.counts, { email: 1, card: 1, phone: 2, address: 1 });
+  assert.deepEqual(result.counts, { email: 1, iban: 0, card: 1, phone: 2, address: 1, name: 0 });
   assert.equal(redact('ship it to Hauptstraße 5 please'), 'ship it to [address] please');
   assert.equal(redact('card number 5555-5555-5555-4444 was declined'), 'card number [card] was declined');
   assert.equal(redact('my number is 791-582-4288'), 'my number is [phone]');
@@ -55,6 +55,31 @@ test('without a street before them, postcodes, order numbers, amounts and dates 
     ['1234 Main Street, 20 pounds were taken', '[address], 20 pounds were taken'],
     ['742 Evergreen Terrace, Thanks, OK', '[address], Thanks, OK'],
   ]);
+});
+
+test('IBANs that pass the mod-97 check and names after a greeting are redacted', () => {
+  expectRedactions([
+    ['refund to DE89 3704 0044 0532 0130 00 today', 'refund to [iban] today'],
+    ['IBAN GB82WEST12345698765432.', 'IBAN [iban].'],
+    ['Hi Anna Lindqvist, your parcel left today.', 'Hi [name], your parcel left today.'],
+    ['Dear Mr. Smith, thank you', 'Dear [name], thank you'],
+    ['Thanks, Mary-Jane O’Neil!', 'Thanks, [name]!'],
+    ['hello Bob.\nYour order shipped', 'hello [name].\nYour order shipped'],
+  ]);
+});
+
+test('greetings without a name, and IBAN-shaped numbers that fail the check, stay', () => {
+  for (const text of [
+    'Thank you for your patience.',
+    'Hi, I am still waiting',
+    'Hi there, all good',
+    'Hello Team, any news?',
+    'Dear Customer, your order shipped.',
+    'Thanks Anna for waiting',
+    'order AB12 3456 7890 1234 is late',
+  ]) {
+    assert.equal(redact(text), text);
+  }
 });
 
 test('the Luhn check', () => {
