@@ -47,15 +47,20 @@ const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.txt', '
 
 /** The widget URL is not versioned (hosts paste it once), so caches revalidate it after 5 minutes. */
 const WIDGET_CACHE = 'public, max-age=300, stale-while-revalidate=86400';
-const PAGE_CACHE = 'no-cache';
-const ASSET_CACHE = 'public, max-age=3600';
+/**
+ * Pages and their assets (demo, console) are revalidated on every use (a 304 with the ETag): their
+ * URLs are not fingerprinted, and a cached `app.js` from before a deploy would run against the new API.
+ */
+const REVALIDATE = 'no-cache';
 
 const defaultPublicDir = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /**
- * Serves the embeddable widget (`/widget.js`), the demo shop page (`/`, from `public/demo/index.html`)
- * and the other files under `public/` (`public/demo/x.css` at `/demo/x.css`). Every file is read and
- * compressed once at start: the set of URLs is fixed, so no request path ever reaches the file system.
+ * Serves everything under `public/`: the embeddable widget (`/widget.js`), the demo shop page (`/`,
+ * from `public/demo/index.html`), the agent console (`/console`, with the Socket.IO client at
+ * `/console/vendor/socket.io.min.js`) and their files (`public/demo/x.css` at `/demo/x.css`); a
+ * folder's `index.html` is also its URL (`/console/`, `/console`). Every file is read and compressed
+ * once at start: the set of URLs is fixed, so no request path ever reaches the file system.
  */
 export async function registerStaticRoutes(app: FastifyInstance, options: StaticRoutesOptions): Promise<void> {
   const publicDir = options.publicDir ?? defaultPublicDir;
@@ -74,12 +79,11 @@ export async function registerStaticRoutes(app: FastifyInstance, options: Static
       routes.set('/widget.js', asset(await widgetBundle(file), type, WIDGET_CACHE, true, true));
       continue;
     }
-    const body = await readFile(file);
-    const page = extension === '.html';
-    const entry = asset(body, type, page ? PAGE_CACHE : ASSET_CACHE, false, COMPRESSIBLE.has(extension));
-    if (path === 'demo/index.html') routes.set('/', entry);
-    else routes.set(`/${path}`, entry);
+    const entry = asset(await readFile(file), type, REVALIDATE, false, COMPRESSIBLE.has(extension));
+    for (const url of urlsOf(path)) routes.set(url, entry);
   }
+  // The console's copy of the Socket.IO client that ships with the server (the widget bundles its own).
+  routes.set('/console/vendor/socket.io.min.js', asset(await socketIoClient(), CONTENT_TYPES['.js']!, REVALIDATE, false, true));
 
   for (const [url, entry] of routes) {
     app.get(url, (request, reply) => send(request, reply, entry, allowedOrigins));
@@ -93,8 +97,7 @@ export async function registerStaticRoutes(app: FastifyInstance, options: Static
  * host page with its own Socket.IO or AMD loader is left alone.
  */
 async function widgetBundle(widgetFile: string): Promise<Buffer> {
-  const socketIoDir = dirname(dirname(createRequire(import.meta.url).resolve('socket.io')));
-  const client = (await readFile(join(socketIoDir, 'client-dist', 'socket.io.min.js'), 'utf8')).replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+  const client = (await socketIoClient()).toString();
   const widget = await readFile(widgetFile, 'utf8');
   return Buffer.from(
     [
@@ -108,6 +111,21 @@ async function widgetBundle(widgetFile: string): Promise<Buffer> {
       '',
     ].join('\n'),
   );
+}
+
+/** The Socket.IO client that ships with the server, so the two always speak the same protocol version. */
+async function socketIoClient(): Promise<Buffer> {
+  const socketIoDir = dirname(dirname(createRequire(import.meta.url).resolve('socket.io')));
+  const client = await readFile(join(socketIoDir, 'client-dist', 'socket.io.min.js'), 'utf8');
+  return Buffer.from(client.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'));
+}
+
+/** `demo/x.css` at `/demo/x.css`; `console/index.html` at `/console/` and `/console`; the demo page also at `/`. */
+function urlsOf(path: string): string[] {
+  if (path !== 'index.html' && !path.endsWith('/index.html')) return [`/${path}`];
+  const folder = `/${path.slice(0, -'index.html'.length)}`;
+  const urls = folder === '/' ? ['/'] : [folder, folder.slice(0, -1)];
+  return folder === '/demo/' ? [...urls, '/'] : urls;
 }
 
 function asset(body: Buffer, type: string, cacheControl: string, crossOrigin: boolean, compressible: boolean): Asset {
@@ -171,7 +189,7 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 /** Every file under `dir` (hidden ones excluded), sorted; none when it does not exist. */
-export async function listFiles(dir: string): Promise<string[]> {
+async function listFiles(dir: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });

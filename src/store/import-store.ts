@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Prisma, type PrismaClient } from './prisma.ts';
+import { deterministicUuid } from './deterministic-uuid.ts';
 import { guarded } from './errors.ts';
 
 export type ImportRole = 'visitor' | 'bot' | 'agent';
@@ -16,12 +16,6 @@ export interface ImportConversation {
   /** Stable idempotency key: the same record in any later import has the same key. */
   key: string;
   messages: ImportMessage[];
-}
-
-/** A UUID derived from a key (SHA-256, version nibble 8 = "custom"), so re-imports hit the same rows. */
-function deterministicUuid(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export interface ImportBatchResult {

@@ -96,8 +96,33 @@ test('demo assets have their content types; nothing else is reachable', async ()
   assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
   const svg = await get('/demo/logo.svg');
   assert.equal(svg.headers['content-type'], 'image/svg+xml');
-  assert.match(String(svg.headers['cache-control']), /public/);
+  assert.equal(svg.headers['cache-control'], 'no-cache');
   for (const url of ['/demo/../package.json', '/demo/%2e%2e/package.json', '/public/widget.js', '/demo/index.html/x', '/demo/missing.css']) {
+    assert.equal((await get(url)).statusCode, 404, url);
+  }
+});
+
+// Issue 14, finding 12: the generic route served /console/app.js `public, max-age=3600`, shadowing the
+// console's own `no-cache` handler, so agents ran a stale console for an hour after a deploy.
+test('pages and their assets are revalidated with an ETag; the widget is revalidated after 5 minutes', async () => {
+  for (const url of ['/console/app.js', '/console/console.css', '/console/vendor/socket.io.min.js', '/console/', '/console', '/demo/', '/', '/demo/demo.css']) {
+    const response = await get(url);
+    assert.equal(response.statusCode, 200, url);
+    assert.equal(response.headers['cache-control'], 'no-cache', url);
+    const etag = String(response.headers.etag);
+    assert.match(etag, /^"[\w-]+"$/, url);
+    const revalidated = await get(url, { 'if-none-match': etag });
+    assert.equal(revalidated.statusCode, 304, url);
+    assert.equal(revalidated.body, '', url);
+  }
+  assert.match((await get('/console/app.js')).headers['content-type'] as string, /^text\/javascript/);
+  assert.match((await get('/demo/')).body, /Northwind Goods/);
+  assert.match((await get('/console')).body, /<script src="\/console\/app\.js"/);
+
+  const widget = await get('/widget.js');
+  assert.equal(widget.headers['cache-control'], 'public, max-age=300, stale-while-revalidate=86400');
+  assert.equal((await get('/widget.js', { 'if-none-match': String(widget.headers.etag) })).statusCode, 304);
+  for (const url of ['/console/nope.js', '/console/../package.json', '/console/vendor/', '/console/index.html/x']) {
     assert.equal((await get(url)).statusCode, 404, url);
   }
 });

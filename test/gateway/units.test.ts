@@ -6,18 +6,30 @@ import { ConfigError, loadConfig } from '../../src/config/config.ts';
 
 describe('visitor tokens', () => {
   const tokens = new VisitorTokens('a'.repeat(40));
-  test('a token verifies to its visitor id', () => {
+  test('a token verifies to its visitor id and generation', () => {
     const { visitorId, token } = tokens.issue();
-    assert.equal(tokens.verify(token), visitorId);
+    assert.deepEqual(tokens.verify(token), { visitorId, generation: 0 });
+    assert.deepEqual(tokens.verify(tokens.issue(visitorId, 3).token), { visitorId, generation: 3 });
   });
-  test('another secret, a changed id or a changed signature do not verify', () => {
+  test('another secret, a changed id, generation, date or signature do not verify', () => {
     const { token } = tokens.issue();
-    const [version, id, signature] = token.split('.');
+    const [version, id, generation, issuedAt, signature] = token.split('.');
     assert.equal(new VisitorTokens('b'.repeat(40)).verify(token), null);
-    assert.equal(tokens.verify(`${version}.${id!.replace(/^./, id![0] === 'a' ? 'b' : 'a')}.${signature}`), null);
-    assert.equal(tokens.verify(`${version}.${id}.${signature}x`), null);
-    assert.equal(tokens.verify(`v2.${id}.${signature}`), null);
+    assert.equal(tokens.verify(`${version}.${id!.replace(/^./, id![0] === 'a' ? 'b' : 'a')}.${generation}.${issuedAt}.${signature}`), null);
+    assert.equal(tokens.verify(`${version}.${id}.1.${issuedAt}.${signature}`), null);
+    assert.equal(tokens.verify(`${version}.${id}.${generation}.${Number(issuedAt) + 86_400}.${signature}`), null);
+    assert.equal(tokens.verify(`${version}.${id}.${generation}.${issuedAt}.${signature}x`), null);
+    assert.equal(tokens.verify(`v1.${id}.${generation}.${issuedAt}.${signature}`), null);
     assert.equal(tokens.verify(`${token}.extra`), null);
+  });
+  test('a token expires after the TTL', () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const clocked = new VisitorTokens('a'.repeat(40), { ttlDays: 30, now: () => now });
+    const { visitorId, token } = clocked.issue();
+    now += 30 * 86_400_000;
+    assert.equal(clocked.verify(token)?.visitorId, visitorId, 'valid for the whole TTL');
+    now += 1000;
+    assert.equal(clocked.verify(token), null);
   });
 });
 

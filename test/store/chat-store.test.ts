@@ -33,9 +33,9 @@ after(async () => {
 async function conversations(count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
-    const visitorId = randomUUID();
-    await store.touchVisitor(visitorId);
-    ids.push((await store.openConversation(visitorId)).id);
+    const conversationId = randomUUID();
+    await store.createConversation(randomUUID(), conversationId);
+    ids.push(conversationId);
   }
   return ids;
 }
