@@ -5,8 +5,9 @@
 // test-output/screenshots/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/browser.ts';
 import type { Socket } from 'socket.io-client';
 import type { RunningServer } from '../../src/server.ts';
 import type { PrismaClient } from '../../src/store/prisma.ts';
@@ -14,10 +15,9 @@ import { labelledExamples } from '../../src/agents/workspace.ts';
 import { ask, connectVisitor, nextEvent, startTestServer, temporaryDirectory } from '../helpers/server.ts';
 import { createAgent, testPrisma } from './helpers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = 'test-output/screenshots';
 const WAIT = 20_000;
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = chromiumMissing;
 
 const dataDir = temporaryDirectory();
 let server: RunningServer;
@@ -31,11 +31,7 @@ describe('agent console in Chromium', { skip }, () => {
     ({ server } = await startTestServer({ DATA_DIR: dataDir.path, MESSAGE_BURST: '30', MESSAGES_PER_SECOND: '10' }));
     prisma = testPrisma(dataDir.path);
     await createAgent(prisma, { email: 'ann@example.com', name: 'Ann Agent', password: 'ann password 1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: WAIT,
-    });
+    browser = await launchChromium({ timeout: WAIT });
     page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
     page.setDefaultTimeout(WAIT);
     mkdirSync(SCREENSHOTS, { recursive: true });

@@ -3,18 +3,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/browser.ts';
 import type { RunningServer } from '../../src/server.ts';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { agentAnswerSource } from '../../src/store/knowledge-store.ts';
 import { startTestServer, temporaryDirectory } from '../helpers/server.ts';
 import { createAgent, testPrisma } from './helpers.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = 'test-output/screenshots';
 const WAIT = 20_000;
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = chromiumMissing;
 
 const dataDir = temporaryDirectory();
 let server: RunningServer;
@@ -34,11 +34,7 @@ describe('reuse review in the console', { skip }, () => {
     ({ server } = await startTestServer({ DATA_DIR: dataDir.path }));
     prisma = testPrisma(dataDir.path);
     await createAgent(prisma, { email: 'ann@example.com', name: 'Ann Agent', password: 'ann password 1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: WAIT,
-    });
+    browser = await launchChromium({ timeout: WAIT });
     page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
     page.setDefaultTimeout(WAIT);
     mkdirSync(SCREENSHOTS, { recursive: true });

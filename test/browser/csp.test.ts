@@ -3,18 +3,17 @@
 // scripts over https and broke. Chromium opens both on a non-localhost name mapped to 127.0.0.1.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/browser.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { createHttpServer } from '../../src/gateway/http.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startTestServer, temporaryDirectory } from '../helpers/server.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT = 20_000;
 const HOST_NAME = 'frontdesk.test';
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = chromiumMissing;
 
 test('upgrade-insecure-requests is sent only for requests that came over HTTPS', async () => {
   const app = await createHttpServer({ logger: createLogger('silent'), readiness: [], isShuttingDown: () => false, metrics: new Metrics(), trustProxy: () => true });
@@ -37,10 +36,7 @@ describe('pages over plain HTTP on a host name', { skip }, () => {
   before(async () => {
     ({ server } = await startTestServer({ DATA_DIR: dataDir.path }));
     origin = `http://${HOST_NAME}:${server.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium({ timeout: 30_000, extraArgs: [`--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`] });
   });
 
   after(async () => {
