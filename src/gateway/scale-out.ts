@@ -37,8 +37,12 @@ export async function attachScaleOut(io: Server, options: { mode: ScaleOutMode; 
   if (options.mode === 'off') return { mode: 'off', close: async () => {} };
   const logger = options.logger.child({ component: 'scale-out' });
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its connection (database restart) must not crash the process.
-  pool.on('error', (error) => logger.warn({ err: error }, 'scale-out connection lost'));
+  // A client that loses its connection (database restart) must not crash the process: the pool
+  // hears of idle ones, but the adapter's LISTEN client is checked out and has no handler of its
+  // own (the adapter reconnects on its 'end').
+  const connectionLost = (error: Error) => logger.warn({ err: error }, 'scale-out connection lost');
+  pool.on('error', connectionLost);
+  pool.on('connect', (client) => client.on('error', connectionLost));
   await pool.query(`
     CREATE TABLE IF NOT EXISTS ${ATTACHMENTS_TABLE} (
       id          bigserial PRIMARY KEY,

