@@ -18,12 +18,18 @@ import { KnowledgeFallback } from './dialogue/knowledge-fallback.ts';
 import { KnowledgeStore } from './store/knowledge-store.ts';
 import { createHttpServer } from './gateway/http.ts';
 import { attachChatNamespace } from './gateway/chat-namespace.ts';
+import { proxyTrust, resolveSocketAddresses } from './gateway/client-address.ts';
+import { maxFrameBytes } from './gateway/protocol.ts';
 import { VisitorTokens } from './gateway/visitor-token.ts';
 import { corsOrigin, originAllowed } from './gateway/origins.ts';
 import { attachAgentWorkspace } from './gateway/agent-api.ts';
 import { registerStaticRoutes } from './gateway/static.ts';
 import { attachScaleOut, resolveScaleOut } from './gateway/scale-out.ts';
 import { startRetrainScheduler } from './training/scheduler.ts';
+import { assertPortFree, explainListenError, runWithinBudget } from './lifecycle.ts';
+
+/** After the grace period, how long releasing sockets, pools and the model may take before shutdown moves on. */
+const RELEASE_BUDGET_MS = 3_000;
 
 export interface RunningServer {
   url: string;
@@ -38,13 +44,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let activeModel: ActiveModel | null = null;
   let knowledge: KnowledgeFallback | null = null;
   try {
+    // A taken port is reported now, not after the database is set up and the model trained.
+    await assertPortFree(config.host, config.port);
     database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     await applyMigrations(database.url, logger);
-    prisma = createPrismaClient(database.url, config.databasePoolSize);
+    prisma = createPrismaClient(database.url, config.databasePoolSize, config.databaseTimeoutMs);
     const db = prisma;
     const metrics = new Metrics();
     const store = new ChatStore(db, { onBatch: (statement, size) => metrics.databaseBatchSize.observe({ statement }, size) });
-    const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')));
+    const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')), { ttlDays: config.visitorTokenTtlDays });
 
     const catalogue = await loadCatalogue(config.intentsDir);
     const registry = new ModelRegistry(db);
@@ -73,15 +81,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     knowledge = fallback;
     await model.followPromotions(database.url);
+    // Listening before the first build: a review decision made meanwhile is applied after it.
+    await fallback.followReviews(database.url);
     await fallback.refresh();
     // After a promotion, replies keep flowing (without retrieval) while the index is re-embedded.
     model.onSwitch(() => void fallback.refresh().catch((error: unknown) => logger.error({ err: error }, 'rebuilding the knowledge index failed')));
 
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
+    const trustProxy = proxyTrust(config.trustProxy);
     const http = await createHttpServer({
       logger,
       metrics,
+      metricsToken: config.metricsToken,
+      trustProxy,
       isShuttingDown,
       readiness: [
         { name: 'database', check: async () => (await db.$queryRaw`SELECT 1`, true) },
@@ -90,11 +103,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     await registerStaticRoutes(http, { allowedOrigins: config.allowedOrigins });
     const io = new SocketServer(http.server, {
-      // Large enough that an oversized message gets a TEXT_TOO_LONG answer instead of a dropped connection.
-      maxHttpBufferSize: 16 * 1024 * 1024,
+      // Every connection may send this much before proving anything: the largest legal message, no more.
+      maxHttpBufferSize: maxFrameBytes(config.maxMessageChars),
       allowRequest: (request, callback) => callback(null, originAllowed(request, config.allowedOrigins)),
       cors: { origin: corsOrigin(config.allowedOrigins) },
     });
+    resolveSocketAddresses(io, trustProxy);
     // Before any namespace is set up: rooms and events shared with other processes on this Postgres.
     const scaleOut = await attachScaleOut(io, { mode: resolveScaleOut(config.scaleOut, config.databaseUrl), databaseUrl: database.url, logger });
     const agents = await attachAgentWorkspace({
@@ -118,7 +132,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       onAnswered: (outcome) => void agents.workspace.observeAnswer(outcome),
     });
 
-    // A resolved conversation's agent answers become retrievable for the next visitor.
+    // A resolved conversation's agent answers are stored redacted for reuse review (docs/retrieval.md).
     agents.workspace.on('resolved', (conversationId) => {
       fallback.harvestConversation(conversationId).catch((error: unknown) => logger.error({ err: error, conversationId }, 'harvesting agent answers failed'));
     });
@@ -144,7 +158,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       prisma: db, databaseUrl: database.url, registry, catalogue, intentsDir: config.intentsDir, dataDir: config.dataDir, logger: logger.child({ component: 'retrain' }), margin: config.promotionMargin,
     });
 
-    await http.listen({ port: config.port, host: config.host });
+    await http.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+      throw explainListenError(error, config.host, config.port);
+    });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -156,17 +172,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       port,
       close: async () => {
         shuttingDown = true;
-        // Stop taking connections, let acknowledged messages get their replies, then release resources.
-        const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-        await retraining.stop();
-        await Promise.race([dialogue.drain(), grace]);
-        io.disconnectSockets(true);
-        await new Promise<void>((resolve) => io.close(() => resolve()));
-        await scaleOut.close();
-        await http.close().catch(() => {});
-        await fallback.close();
-        await model.close();
-        await db.$disconnect();
+        // Stop taking connections, let acknowledged messages get their replies within the grace period,
+        // release resources within a few seconds more (a dead database must not hold any step), and
+        // stop the database in any case.
+        await runWithinBudget([
+          ['retraining', () => retraining.stop()],
+          ['in-flight replies', () => dialogue.drain()],
+        ], config.shutdownGraceMs, logger);
+        await runWithinBudget([
+          ['sockets', () => {
+            io.disconnectSockets(true);
+            return new Promise<void>((resolve) => io.close(() => resolve()));
+          }],
+          ['scale-out', () => scaleOut.close()],
+          ['http', () => http.close()],
+          ['knowledge index', () => fallback.close()],
+          ['model', () => model.close()],
+          ['database pool', () => db.$disconnect()],
+        ], RELEASE_BUDGET_MS, logger);
         await runningDatabase.stop();
         logger.info('frontdesk stopped');
       },

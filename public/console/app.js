@@ -24,6 +24,8 @@
     transcript: null,
     intents: [],
     review: { items: [], cursor: null, loaded: false, query: '' },
+    // Harvested agent answers waiting for approval before the bot reuses them.
+    reuse: { items: [], error: null },
     unread: new Set(),
     editing: null,
     // Transcript review marks, from every conversation summary the console receives.
@@ -138,6 +140,7 @@
     $('me').replaceChildren(agent.name, h('span', { class: 'role' }, agent.role === 'admin' ? 'admin' : 'agent'));
     connect();
     api('/intents').then((result) => { state.intents = result.intents; }, () => {});
+    loadReuse();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -151,7 +154,12 @@
       // Rooms do not survive a reconnection: follow the open conversation again.
       if (state.selected) openConversation(state.selected, { quiet: true });
     });
-    socket.on('disconnect', () => setConnection(false));
+    socket.on('disconnect', (reason) => {
+      setConnection(false);
+      // The server closes an agent's sockets when their rights change (and when it stops): connect
+      // again; a token that is no longer valid then signs out through connect_error.
+      if (reason === 'io server disconnect') socket.connect();
+    });
     socket.on('connect_error', (error) => {
       setConnection(false);
       if (error.message === 'UNAUTHORIZED') signedOut('Your session ended; sign in again.');
@@ -191,8 +199,10 @@
   function selectTab(name) {
     state.tab = name;
     document.querySelectorAll('.tab').forEach((tab) => tab.classList.toggle('active', tab.dataset.tab === name));
-    for (const panel of ['queue', 'active', 'review']) $(`panel-${panel}`).hidden = panel !== name;
+    for (const panel of ['queue', 'active', 'review', 'reuse']) $(`panel-${panel}`).hidden = panel !== name;
     if (name === 'review' && !state.review.loaded) search();
+    // Every resolved conversation may add answers: the list is read afresh each time.
+    if (name === 'reuse') loadReuse();
   }
 
   function shortId(id) {
@@ -313,6 +323,57 @@
   }
   $('more-review').addEventListener('click', () => search(true));
 
+  // ---------------------------------------------------------------------------------------------
+  // Reuse review: an agent's answer reaches other visitors only once someone approves it here.
+
+  async function loadReuse() {
+    try {
+      const { answers } = await api('/harvested-answers?status=pending&limit=200');
+      state.reuse = { items: answers, error: null };
+    } catch (error) {
+      state.reuse = { items: [], error: error.message };
+    }
+    renderReuse();
+  }
+
+  function renderReuse() {
+    const { items, error } = state.reuse;
+    $('count-reuse').textContent = String(items.length);
+    $('list-reuse').replaceChildren(...items.map(reuseItem));
+    $('empty-reuse').textContent = error || 'No answer is waiting for review.';
+    $('empty-reuse').hidden = !error && items.length > 0;
+  }
+
+  function reuseItem(answer) {
+    const text = h('textarea', { 'aria-label': 'Answer to reuse (redacted; edit before approving)' });
+    text.value = answer.text;
+    const failure = h('p', { class: 'error small', role: 'alert', hidden: true });
+    const item = h('li', { class: 'reuse-item', dataset: { id: answer.id } },
+      h('div', { class: 'muted small' }, `A visitor asked · ${relativeTime(answer.harvestedAt)}`),
+      h('div', { class: 'reuse-question' }, answer.question),
+      text,
+      failure,
+      h('div', { class: 'reuse-actions' },
+        h('button', { type: 'button', class: 'primary small', dataset: { decision: 'approve' }, onclick: () => decide('approve') }, 'Approve for reuse'),
+        h('button', { type: 'button', class: 'small danger', dataset: { decision: 'reject' }, onclick: () => decide('reject') }, 'Reject'),
+        answer.conversationId ? h('button', { type: 'button', class: 'link', onclick: () => openConversation(answer.conversationId) }, `conversation ${shortId(answer.conversationId)}`) : null));
+    const buttons = () => item.querySelectorAll('button');
+    async function decide(decision) {
+      buttons().forEach((button) => { button.disabled = true; });
+      try {
+        // The server redacts an edited text again before storing it.
+        await api(`/harvested-answers/${answer.id}/${decision}`, { body: decision === 'approve' ? { text: text.value } : {} });
+        state.reuse.items = state.reuse.items.filter((other) => other.id !== answer.id);
+        renderReuse();
+      } catch (error) {
+        failure.textContent = error.message;
+        failure.hidden = false;
+        buttons().forEach((button) => { button.disabled = false; });
+      }
+    }
+    return item;
+  }
+
   setInterval(() => {
     document.querySelectorAll('.wait[data-since]').forEach((element) => {
       element.textContent = `waiting ${waitText(element.dataset.since)}`;
@@ -373,6 +434,7 @@
     const reviewed = state.reviewed.get(conversation.id);
     if (reviewed) meta.push(`reviewed by ${reviewed.by && reviewed.by.id === state.agent.id ? 'you' : reviewed.by ? reviewed.by.name : 'an agent'} ${new Date(reviewed.at).toLocaleString()}`);
     $('detail-meta').textContent = meta.join(' · ');
+    renderVisitor(conversation.visitor);
 
     $('actions').replaceChildren(
       ...conversation.actions
@@ -391,6 +453,29 @@
     $('composer-send').disabled = !canReply;
     $('composer-text').placeholder = canReply ? 'Write to the visitor… (Enter sends, Shift+Enter for a new line)' : conversation.status === 'resolved' ? 'This conversation is resolved' : 'Take the conversation over to reply';
     renderMessages(options.keepScroll);
+  }
+
+  /** Who the agent talks to: name and e-mail when the site told them, language, page and browser. */
+  function renderVisitor(visitor) {
+    const known = visitor || {};
+    const who = [known.name, known.email].filter(Boolean).join(' · ');
+    const parts = [
+      who ? h('span', { class: 'visitor-who' }, who) : null,
+      known.language ? h('span', { class: 'visitor-language', title: 'Language' }, known.language) : null,
+      known.page ? h('span', { class: 'visitor-page', title: known.page }, pagePath(known.page)) : null,
+      known.browser ? h('span', { class: 'visitor-browser', title: known.userAgent || '' }, known.browser) : null,
+    ].filter(Boolean);
+    $('detail-visitor').replaceChildren(...parts.flatMap((part, index) => (index === 0 ? [part] : [' · ', part])));
+    $('detail-visitor').hidden = parts.length === 0;
+  }
+
+  function pagePath(page) {
+    try {
+      const url = new URL(page);
+      return url.host + url.pathname;
+    } catch {
+      return page;
+    }
   }
 
   function renderMessages(keepScroll) {

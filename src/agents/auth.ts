@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { hash, verify } from '@node-rs/argon2';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { AgentStore, normalizeEmail, type Agent, type AgentRole } from '../store/agent-store.ts';
+import { AgentStore, normalizeEmail, type Agent, type AgentRole, type AgentSession } from '../store/agent-store.ts';
 import { AgentError } from './errors.ts';
 
 /** Who is calling: resolved from a bearer token on every request and socket handshake. */
@@ -27,6 +28,23 @@ export interface PublicAgent {
   role: AgentRole;
   disabled: boolean;
   createdAt: string;
+}
+
+export interface AgentChanges {
+  name?: string | undefined;
+  role?: AgentRole | undefined;
+  disabled?: boolean | undefined;
+  password?: string | undefined;
+}
+
+export interface AgentAuthEvents {
+  /** One session ended (logout): its open connections must close. */
+  sessionEnded: [sessionId: string];
+  /**
+   * An agent's password, role or account state changed: every open connection of theirs must
+   * close. A session that is still valid may connect again and gets the new rights.
+   */
+  rightsChanged: [agentId: string];
 }
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -67,16 +85,25 @@ export function toPublicAgent(agent: Agent): PublicAgent {
  * database keeps only its SHA-256, with an expiry, so a token can be revoked (logout, a disabled
  * account) and a database leak yields no usable token. Wrong email and wrong password look the
  * same from outside, in answer and in time, and repeated failures are rate-limited.
+ *
+ * The rules that decide who may act live here once: `authenticate` for a new request or
+ * connection, `current` for a connection that stays open; both read the session and the account
+ * afresh. Changes that take rights away are announced (`sessionEnded`, `rightsChanged`) so that
+ * open connections close.
  */
-export class AgentAuth {
-  private readonly perEmail = new RateLimiterMemory({ points: 10, duration: 15 * 60 });
-  private readonly perAddress = new RateLimiterMemory({ points: 100, duration: 15 * 60 });
+export class AgentAuth extends EventEmitter<AgentAuthEvents> {
+  // Only failures count. Per account and address: a stranger's wrong guesses never lock the owner
+  // out from another address. Per address: one address cannot guess its way through many accounts.
+  private readonly failuresPerAccount = new RateLimiterMemory({ points: 10, duration: 15 * 60 });
+  private readonly failuresPerAddress = new RateLimiterMemory({ points: 100, duration: 15 * 60 });
   private dummyHash: Promise<string> | null = null;
 
   constructor(
     readonly store: AgentStore,
     private readonly options: { sessionTtlMs?: number; now?: () => Date } = {},
-  ) {}
+  ) {
+    super();
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -90,22 +117,43 @@ export class AgentAuth {
     return toPublicAgent(agent);
   }
 
-  async setPassword(agentId: string, password: string): Promise<void> {
-    const updated = await this.store.updateAgent(agentId, { passwordHash: await hashPassword(password) });
+  /**
+   * An admin changes an account. A new password or a disabled account ends all its sessions; any
+   * change of password, role or account state closes its open connections.
+   */
+  async changeAgent(actor: AgentPrincipal, agentId: string, changes: AgentChanges): Promise<PublicAgent> {
+    if (agentId === actor.id && (changes.disabled === true || changes.role === 'agent')) {
+      throw new AgentError('FORBIDDEN', 'An admin cannot disable or demote their own account.');
+    }
+    const updated = await this.store.updateAgent(agentId, {
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+      ...(changes.password !== undefined ? { passwordHash: await hashPassword(changes.password) } : {}),
+    });
     if (!updated) throw new AgentError('NOT_FOUND', 'No such agent.');
-    await this.store.revokeAgentSessions(agentId);
+    if (changes.password !== undefined || changes.disabled === true) await this.store.revokeAgentSessions(agentId);
+    if (changes.password !== undefined || changes.disabled === true || changes.role !== undefined) this.emit('rightsChanged', agentId);
+    return toPublicAgent(updated);
   }
 
   async login(input: { email: string; password: string; address?: string; userAgent?: string | null }): Promise<LoginResult> {
     const email = normalizeEmail(input.email);
-    await this.limit(email, input.address ?? 'unknown');
-    const agent = await this.store.agentByEmail(email);
-    // Verify against a dummy hash for unknown accounts so the timing does not reveal which emails exist.
-    const valid = await verifyPassword(agent?.passwordHash ?? (await this.dummy()), input.password);
-    if (!agent || !valid || agent.disabledAt !== null) {
-      throw new AgentError('INVALID_CREDENTIALS', 'Wrong email or password.');
+    const address = input.address ?? 'unknown';
+    const account = `${address} ${email}`;
+    // Every attempt takes its points before the password is checked, so that parallel guesses
+    // count too; anything but a wrong guess gives them back.
+    await this.admit(account, address);
+    let agent: Agent | null;
+    try {
+      agent = await this.verifiedAgent(email, input.password);
+    } catch (error) {
+      await this.giveBack(account, address);
+      throw error;
     }
-    await this.perEmail.delete(email).catch(() => {});
+    if (!agent) throw new AgentError('INVALID_CREDENTIALS', 'Wrong email or password.');
+    await this.giveBack(account, address);
+    await this.failuresPerAccount.delete(account).catch(() => {});
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.now().getTime() + (this.options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
     await this.store.createSession({ agentId: agent.id, tokenHash: tokenHash(token), expiresAt, userAgent: input.userAgent ?? null });
@@ -115,7 +163,18 @@ export class AgentAuth {
   /** The agent behind a bearer token, or null for a missing, malformed, unknown, expired or revoked one. */
   async authenticate(token: string | undefined | null): Promise<AgentPrincipal | null> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null;
-    const session = await this.store.sessionByTokenHash(tokenHash(token));
+    return this.principalOf(await this.store.sessionByTokenHash(tokenHash(token)));
+  }
+
+  /**
+   * The rights of someone authenticated earlier on a connection that stays open, as they are now:
+   * null once the session was revoked or expired or the account disabled, the current role otherwise.
+   */
+  async current(principal: AgentPrincipal): Promise<AgentPrincipal | null> {
+    return this.principalOf(await this.store.sessionById(principal.sessionId));
+  }
+
+  private principalOf(session: (AgentSession & { agent: Agent }) | null): AgentPrincipal | null {
     if (!session || session.revokedAt !== null || session.agent.disabledAt !== null) return null;
     const now = this.now();
     if (session.expiresAt.getTime() <= now.getTime()) return null;
@@ -127,12 +186,25 @@ export class AgentAuth {
 
   async logout(principal: AgentPrincipal): Promise<void> {
     await this.store.revokeSession(principal.sessionId);
+    this.emit('sessionEnded', principal.sessionId);
   }
 
-  private async limit(email: string, address: string): Promise<void> {
+  /** The enabled account with this email and password, or null. */
+  private async verifiedAgent(email: string, password: string): Promise<Agent | null> {
+    const agent = await this.store.agentByEmail(email);
+    // Verify against a dummy hash for unknown accounts so the timing does not reveal which emails exist.
+    const valid = await verifyPassword(agent?.passwordHash ?? (await this.dummy()), password);
+    return agent && valid && agent.disabledAt === null ? agent : null;
+  }
+
+  private async giveBack(account: string, address: string): Promise<void> {
+    await Promise.all([this.failuresPerAccount.reward(account, 1), this.failuresPerAddress.reward(address, 1)]).catch(() => {});
+  }
+
+  private async admit(account: string, address: string): Promise<void> {
     try {
-      await this.perAddress.consume(address);
-      await this.perEmail.consume(email);
+      await this.failuresPerAddress.consume(address);
+      await this.failuresPerAccount.consume(account);
     } catch (error) {
       if (error instanceof Error) throw error;
       throw new AgentError('RATE_LIMITED', 'Too many sign-in attempts; wait a few minutes.');

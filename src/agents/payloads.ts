@@ -56,7 +56,25 @@ export function parseAgentPayload<T extends z.ZodType>(schema: T, payload: unkno
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
     throw new AgentError('INVALID_PAYLOAD', `Invalid payload${where}: ${issue?.message ?? 'unexpected shape'}`);
   }
+  const nul = nulPath(parsed.data);
+  if (nul) throw new AgentError('INVALID_PAYLOAD', `Invalid payload${nul.length > 0 ? ` at ${nul.join('.')}` : ''}: must not contain NUL characters`);
   return parsed.data;
+}
+
+/**
+ * Where a string with U+0000 sits in a parsed payload, or null. Postgres text cannot hold it, so a
+ * NUL in any field (a search, an email, a name) failed its query as an internal error.
+ */
+function nulPath(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) return value.reduce<Array<string | number> | null>((found, item, index) => found ?? nulPath(item, [...path, index]), null);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = nulPath(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 /** Query-string or socket filters → store filters. A date-only `to` includes that whole day. */

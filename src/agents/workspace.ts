@@ -10,11 +10,12 @@ import {
   type ConversationFilters,
   type ConversationPage,
   type ConversationSummary,
-  type LabelledExample,
 } from '../store/workspace-store.ts';
+import type { LabelledExample } from '../nlu/types.ts';
+import { redactedLabelledExamples } from '../training/training-set.ts';
 import type { AgentPrincipal } from './auth.ts';
 import { AgentError } from './errors.ts';
-import { allowedActions, botSilent, transition, type AgentAction } from './state-machine.ts';
+import { allowedActions, botSilent, transition, type AgentAction, type ConversationStatus } from './state-machine.ts';
 import { toMessageView, toTranscriptView, type MessageView, type TranscriptView } from './views.ts';
 
 /** The intent a correction may name besides the catalogue's: "out of scope". */
@@ -39,8 +40,10 @@ export interface WorkspaceEvents {
   changed: [conversationId: string];
   /** A message was stored in a conversation (visitor, bot or agent). */
   message: [message: MessageView];
-  /** An agent's reply that must reach the visitor. */
-  agentReply: [message: Message];
+  /** An agent's reply that must reach the visitor, with its author's display name. */
+  agentReply: [message: Message, agentName: string];
+  /** An agent changed the conversation's state (the visitor is told); `agentName` is who holds it now, in `agent`. */
+  statusChanged: [conversationId: string, status: ConversationStatus, agentName: string | null];
   /** An agent resolved a conversation (its agent answers can now be harvested). */
   resolved: [conversationId: string];
 }
@@ -100,6 +103,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
       if (await this.store.applyTransition(conversationId, current, result.effect)) {
         this.options.logger.info({ conversationId, action, agentId: principal.id, from: current.status, to: result.effect.status }, 'conversation state changed');
         this.emit('changed', conversationId);
+        this.emit('statusChanged', conversationId, result.effect.status, result.effect.status === 'agent' ? principal.name : null);
         if (result.effect.status === 'resolved') this.emit('resolved', conversationId);
         return this.summary(conversationId);
       }
@@ -124,7 +128,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
     }
     const view = toMessageView(stored.message, { agent: principal.name });
     if (stored.created) {
-      this.emit('agentReply', stored.message);
+      this.emit('agentReply', stored.message, principal.name);
       this.emit('message', view);
       this.emit('changed', input.conversationId);
     }
@@ -175,9 +179,9 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
     }));
   }
 
-  /** `{ text, intent }` of every corrected (labelled) visitor message, for the next training run. */
-  labelledExamples(): Promise<LabelledExample[]> {
-    return this.store.labelledExamples();
+  /** `{ text, intent }` of every labelled visitor message the next training run learns from, redacted as training reads it. */
+  async labelledExamples(): Promise<LabelledExample[]> {
+    return (await redactedLabelledExamples(this.options.prisma)).filter((example) => this.knownIntent(example.intent));
   }
 
   /** A visitor message the chat namespace just acknowledged: agents watching see it at once. */
@@ -191,7 +195,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
    * conversation, or stayed silent because an agent has it (the queue entry has a new message).
    */
   async observeAnswer(outcome: AnswerOutcome): Promise<void> {
-    const conversationId = outcome.message.conversationId;
+    const { conversationId } = outcome;
     try {
       const { reply } = outcome;
       if (reply) this.emit('message', toMessageView(reply, { modelVersion: await this.versionName(reply.modelVersionId) }));
@@ -217,7 +221,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   }
 }
 
-/** The corrected messages for the next training run, straight from the database. */
+/** The labelled messages for the next training run, redacted, straight from the database. */
 export function labelledExamples(prisma: PrismaClient): Promise<LabelledExample[]> {
-  return new WorkspaceStore(prisma).labelledExamples();
+  return redactedLabelledExamples(prisma);
 }

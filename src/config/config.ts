@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
@@ -27,6 +28,8 @@ const environmentSchema = z.object({
   SCALE_OUT: z.enum(['postgres', 'off']).optional(),
   // Connections of this process's query pool; every in-flight message holds one per statement.
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  // Longest wait for a connection or a statement of the server's queries before DATABASE_UNAVAILABLE.
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   // Periodic retraining (docs/learning-loop.md): a cron expression, or "off". Default: every night at 03:00.
   RETRAIN_SCHEDULE: z
     .string()
@@ -34,6 +37,12 @@ const environmentSchema = z.object({
     .refine((value) => value === 'off' || validCron(value), 'must be a cron expression such as "0 3 * * *", or "off"'),
   // How much less accurate (absolute, 0..1) than the active version a candidate may be on an evaluation set and still be promoted.
   PROMOTION_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
+  // Reverse proxies in front of this server, whose X-Forwarded-For is believed (src/gateway/client-address.ts); unset: none.
+  TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
+  // Bearer token that /metrics requires; unset: /metrics is open to whoever reaches the port.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  // Days a visitor token stays valid without being used; every connection renews it.
+  VISITOR_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 function validCron(pattern: string): boolean {
@@ -43,6 +52,28 @@ function validCron(pattern: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** TRUST_PROXY: how many reverse proxies stand in front of the server, or their addresses; false: none. */
+export type TrustProxy = false | { hops: number } | { subnets: Array<{ address: string; prefix: number; family: 'ipv4' | 'ipv6' }> };
+
+function parseTrustProxy(value: string, context: z.RefinementCtx): TrustProxy {
+  const setting = value.trim().toLowerCase();
+  if (setting === 'off' || setting === 'false' || setting === '0') return false;
+  if (/^\d+$/.test(setting)) return { hops: Number(setting) };
+  const subnets = [];
+  for (const entry of setting.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+    if (family === 0 || length < 0 || length > bits) {
+      context.addIssue({ code: 'custom', message: 'must be "off", the number of proxies in front (1), or their comma-separated addresses or subnets (10.0.0.0/8, ::1)' });
+      return z.NEVER;
+    }
+    subnets.push({ address, prefix: length, family: family === 4 ? ('ipv4' as const) : ('ipv6' as const) });
+  }
+  return { subnets };
 }
 
 export type Config = {
@@ -60,8 +91,12 @@ export type Config = {
   shutdownGraceMs: number;
   scaleOut: 'postgres' | 'off' | undefined;
   databasePoolSize: number;
+  databaseTimeoutMs: number;
   retrainSchedule: string | null;
   promotionMargin: number;
+  trustProxy: TrustProxy;
+  metricsToken: string | undefined;
+  visitorTokenTtlDays: number;
 };
 
 export class ConfigError extends Error {
@@ -96,7 +131,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     scaleOut: values.SCALE_OUT,
     databasePoolSize: values.DATABASE_POOL_SIZE,
+    databaseTimeoutMs: values.DATABASE_TIMEOUT_MS,
     retrainSchedule: values.RETRAIN_SCHEDULE === 'off' ? null : values.RETRAIN_SCHEDULE,
     promotionMargin: values.PROMOTION_MARGIN,
+    trustProxy: values.TRUST_PROXY ?? false,
+    metricsToken: values.METRICS_TOKEN,
+    visitorTokenTtlDays: values.VISITOR_TOKEN_TTL_DAYS,
   };
 }

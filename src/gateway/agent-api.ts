@@ -1,30 +1,23 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, extname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Server } from 'socket.io';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import type { Message } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { AgentStore } from '../store/agent-store.ts';
+import { KnowledgeStore } from '../store/knowledge-store.ts';
+import { ReuseReview } from '../agents/reuse-review.ts';
 import { AgentAuth, toPublicAgent, type AgentPrincipal } from '../agents/auth.ts';
 import { AgentError, isExpectedAgentError, toAgentError } from '../agents/errors.ts';
 import { conversationFilters, parseAgentPayload, uuid } from '../agents/payloads.ts';
 import { AgentWorkspace, type ConversationAction, type IntentOption } from '../agents/workspace.ts';
-import { attachAgentNamespace } from './agent-namespace.ts';
-import { listFiles } from './static.ts';
+import { agentReplyPayload, attachAgentNamespace } from './agent-namespace.ts';
 
 export interface AgentApiOptions {
   workspace: AgentWorkspace;
   auth: AgentAuth;
   logger: Logger;
-  /** Signs out live sockets when a session ends or an account is disabled. */
-  sockets?: { disconnectSession(sessionId: string): void; disconnectAgent(agentId: string): void };
-  /** Defaults to the repository's `public/console`. */
-  consoleDir?: string;
+  reuse: ReuseReview;
 }
 
 declare module 'fastify' {
@@ -34,9 +27,13 @@ declare module 'fastify' {
 }
 
 const loginPayload = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(1024) });
-const replyPayload = z.object({ text: z.string().max(100_000), clientId: z.string().min(1).max(128).optional() });
 const labelPayload = z.object({ intent: z.string().min(1).max(64) });
 const idParams = z.object({ id: uuid });
+const harvestedQuery = z.object({
+  status: z.enum(['pending', 'approved', 'rejected']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const approvePayload = z.object({ text: z.string().max(10_000).optional() }).optional();
 const actionParams = z.object({ id: uuid, action: z.enum(['take-over', 'release', 'hand-back', 'resolve', 'request-agent']) });
 const newAgentPayload = z.object({
   email: z.string().min(3).max(254),
@@ -52,12 +49,12 @@ const agentChanges = z.object({
 });
 
 /**
- * The agent REST API under `/api/agent` (Bearer token from `POST /api/agent/login`) and the agent
- * console at `/console`. Answers are `{ ok: true, … }` or `{ ok: false, error: { code, message } }`
+ * The agent REST API under `/api/agent` (Bearer token from `POST /api/agent/login`); the console
+ * page at `/console` is one of the static files (static.ts). Answers are `{ ok: true, … }` or `{ ok: false, error: { code, message } }`
  * with a matching HTTP status.
  */
 export async function registerAgentApi(app: FastifyInstance, options: AgentApiOptions): Promise<void> {
-  const { workspace, auth, logger } = options;
+  const { workspace, auth, logger, reuse } = options;
 
   await app.register(
     async (api) => {
@@ -97,7 +94,6 @@ export async function registerAgentApi(app: FastifyInstance, options: AgentApiOp
       api.post('/logout', async (request) => {
         const principal = agentOf(request);
         await auth.logout(principal);
-        options.sockets?.disconnectSession(principal.sessionId);
         return { ok: true };
       });
 
@@ -117,7 +113,7 @@ export async function registerAgentApi(app: FastifyInstance, options: AgentApiOp
 
       api.post('/conversations/:id/messages', async (request, reply) => {
         const { id } = parseAgentPayload(idParams, request.params);
-        const input = parseAgentPayload(replyPayload, request.body);
+        const input = parseAgentPayload(agentReplyPayload, request.body);
         const { message, created } = await workspace.reply(agentOf(request), { conversationId: id, ...input });
         return reply.code(created ? 201 : 200).send({ ok: true, message, duplicate: !created });
       });
@@ -157,6 +153,20 @@ export async function registerAgentApi(app: FastifyInstance, options: AgentApiOp
         return { ok: true, examples: await workspace.labelledExamples() };
       });
 
+      // Reuse review: harvested agent answers reach other visitors only once approved (docs/retrieval.md).
+      api.get('/harvested-answers', async (request) => ({ ok: true, answers: await reuse.list(parseAgentPayload(harvestedQuery, request.query)) }));
+
+      api.post('/harvested-answers/:id/approve', async (request) => {
+        const { id } = parseAgentPayload(idParams, request.params);
+        const input = parseAgentPayload(approvePayload, request.body);
+        return { ok: true, answer: await reuse.approve(agentOf(request), id, input?.text) };
+      });
+
+      api.post('/harvested-answers/:id/reject', async (request) => {
+        const { id } = parseAgentPayload(idParams, request.params);
+        return { ok: true, answer: await reuse.reject(agentOf(request), id) };
+      });
+
       api.get('/agents', async (request) => {
         requireAdmin(request);
         return { ok: true, agents: (await auth.store.listAgents()).map(toPublicAgent) };
@@ -174,27 +184,11 @@ export async function registerAgentApi(app: FastifyInstance, options: AgentApiOp
         const principal = requireAdmin(request);
         const { id } = parseAgentPayload(idParams, request.params);
         const changes = parseAgentPayload(agentChanges, request.body);
-        if (id === principal.id && (changes.disabled === true || changes.role === 'agent')) {
-          throw new AgentError('FORBIDDEN', 'An admin cannot disable or demote their own account.');
-        }
-        if (changes.password !== undefined) await auth.setPassword(id, changes.password);
-        const updated = await auth.store.updateAgent(id, {
-          ...(changes.name !== undefined ? { name: changes.name } : {}),
-          ...(changes.role !== undefined ? { role: changes.role } : {}),
-          ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
-        });
-        if (!updated) throw new AgentError('NOT_FOUND', 'No such agent.');
-        if (changes.disabled === true) {
-          await auth.store.revokeAgentSessions(id);
-          options.sockets?.disconnectAgent(id);
-        }
-        return { ok: true, agent: toPublicAgent(updated) };
+        return { ok: true, agent: await auth.changeAgent(principal, id, changes) };
       });
     },
     { prefix: '/api/agent' },
   );
-
-  await registerConsole(app, options.consoleDir ?? defaultConsoleDir);
 }
 
 export interface AgentWorkspaceWiring {
@@ -205,8 +199,8 @@ export interface AgentWorkspaceWiring {
 }
 
 /**
- * Everything agents need, attached to a running HTTP server and Socket.IO server: the REST API,
- * the console page and the `/agent` namespace. `server.ts` calls this once.
+ * Everything agents need, attached to a running HTTP server and Socket.IO server: the REST API
+ * and the `/agent` namespace. `server.ts` calls this once.
  */
 export async function attachAgentWorkspace(options: {
   app: FastifyInstance;
@@ -225,8 +219,8 @@ export async function attachAgentWorkspace(options: {
     ...(options.maxMessageChars ? { maxMessageChars: options.maxMessageChars } : {}),
   });
   const auth = new AgentAuth(new AgentStore(options.prisma), options.sessionTtlMs ? { sessionTtlMs: options.sessionTtlMs } : {});
-  const sockets = attachAgentNamespace(options.io, { workspace, auth, logger });
-  await registerAgentApi(options.app, { workspace, auth, logger, sockets });
+  attachAgentNamespace(options.io, { workspace, auth, logger });
+  await registerAgentApi(options.app, { workspace, auth, logger, reuse: new ReuseReview(new KnowledgeStore(options.prisma)) });
   void auth.store.deleteStaleSessions().catch(() => {});
   return { workspace, auth, onVisitorMessage: (message) => workspace.observeVisitorMessage(message) };
 }
@@ -247,50 +241,5 @@ function requireAdmin(request: FastifyRequest): AgentPrincipal {
   const principal = agentOf(request);
   if (principal.role !== 'admin') throw new AgentError('FORBIDDEN', 'Only admins can do this.');
   return principal;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The console: a few static files, read once at start (no request path reaches the file system).
-
-const defaultConsoleDir = fileURLToPath(new URL('../../public/console/', import.meta.url));
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
-
-interface ConsoleFile {
-  body: Buffer;
-  type: string;
-  etag: string;
-}
-
-async function registerConsole(app: FastifyInstance, dir: string): Promise<void> {
-  const files = new Map<string, ConsoleFile>();
-  const add = (path: string, body: Buffer, type: string) =>
-    files.set(path, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` });
-  for (const file of await listFiles(dir)) {
-    const type = TYPES[extname(file).toLowerCase()];
-    if (type) add(relative(dir, file).split(sep).join('/'), await readFile(file), type);
-  }
-  // The Socket.IO client that ships with the server, so the two always speak the same protocol.
-  const socketIoDir = dirname(dirname(createRequire(import.meta.url).resolve('socket.io')));
-  const client = (await readFile(join(socketIoDir, 'client-dist', 'socket.io.min.js'), 'utf8')).replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
-  add('vendor/socket.io.min.js', Buffer.from(client), TYPES['.js']!);
-
-  const serve = (path: string) => (request: FastifyRequest, reply: FastifyReply) => {
-    const file = files.get(path === '' ? 'index.html' : path);
-    if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
-    reply.header('Content-Type', file.type).header('Cache-Control', 'no-cache').header('ETag', file.etag);
-    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
-    return reply.send(file.body);
-  };
-  app.get('/console', serve(''));
-  // A wildcard, so that other routes serving public/ files at the same URLs never collide with it.
-  app.get('/console/*', (request, reply) => serve((request.params as { '*': string })['*'] ?? '')(request, reply));
 }
 

@@ -5,7 +5,7 @@ import type { AgentAuth, AgentPrincipal } from '../agents/auth.ts';
 import { AgentError, isExpectedAgentError, toAgentError } from '../agents/errors.ts';
 import { CONVERSATION_ACTIONS, type AgentWorkspace, type ConversationAction } from '../agents/workspace.ts';
 import { conversationRoom } from './chat-namespace.ts';
-import { toReplyEvent } from './protocol.ts';
+import { messagePayload, toReplyEvent, type StatusEvent } from './protocol.ts';
 import { conversationFilters, parseAgentPayload, uuid } from '../agents/payloads.ts';
 
 export interface AgentNamespaceOptions {
@@ -24,7 +24,9 @@ export const agentRoom = (agentId: string) => `agent:${agentId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 const conversationRef = z.object({ conversationId: uuid });
-const replyPayload = z.object({ conversationId: uuid, text: z.string().max(100_000), clientId: z.string().min(1).max(128).optional() });
+/** An agent's reply, over REST and here: its text and clientId follow the visitor protocol's rules (no NUL, which Postgres cannot store). */
+export const agentReplyPayload = z.object({ text: messagePayload.shape.text, clientId: messagePayload.shape.clientId.optional() });
+const replyPayload = agentReplyPayload.extend({ conversationId: uuid });
 const correctPayload = z.object({ messageId: uuid, intent: z.string().min(1).max(64) });
 const uncorrectPayload = z.object({ messageId: uuid });
 
@@ -36,8 +38,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * else (no token, a wrong or expired one, a visitor token) is refused with `connect_error`
  * `UNAUTHORIZED`. Requests carry an acknowledgement and answer `{ ok: true, … }` or
  * `{ ok: false, error: { code, message } }`; the server pushes `queue`, `conversation` and `message`.
+ *
+ * Every request is decided on the agent's rights as they are now (`auth.current`), not as they were
+ * at the handshake; a logout, a new password, a role change or a disabled account also closes the
+ * agent's sockets in every process (the scale-out adapter carries `disconnectSockets`).
  */
-export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions): { namespace: Namespace; disconnectSession(sessionId: string): void; disconnectAgent(agentId: string): void } {
+export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions): Namespace {
   const { workspace, auth, logger } = options;
   const namespace = io.of('/agent');
   const chat = io.of('/chat');
@@ -57,17 +63,17 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
   });
 
   namespace.on('connection', (socket) => {
-    const principal = (socket.data as { principal: AgentPrincipal }).principal;
-    void socket.join([AGENTS_ROOM, agentRoom(principal.id), sessionRoom(principal.sessionId)]);
+    const connected = (socket.data as { principal: AgentPrincipal }).principal;
+    void socket.join([AGENTS_ROOM, agentRoom(connected.id), sessionRoom(connected.sessionId)]);
     // The session ends at its expiry even on a connection that stays open.
     const expiry = setTimeout(() => {
       socket.emit('session_expired', { code: 'UNAUTHORIZED', message: 'The session expired; sign in again.' });
       socket.disconnect(true);
-    }, Math.min(MAX_TIMER_MS, Math.max(0, principal.expiresAt.getTime() - Date.now())));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, connected.expiresAt.getTime() - Date.now())));
     expiry.unref();
     socket.on('disconnect', () => clearTimeout(expiry));
 
-    socket.emit('hello', { agent: { id: principal.id, email: principal.email, name: principal.name, role: principal.role }, expiresAt: principal.expiresAt.toISOString() });
+    socket.emit('hello', { agent: { id: connected.id, email: connected.email, name: connected.name, role: connected.role }, expiresAt: connected.expiresAt.toISOString() });
     void workspace.queue().then(
       (queue) => socket.emit('queue', queue),
       (error: unknown) => logger.warn({ err: error }, 'initial queue failed'),
@@ -75,9 +81,9 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
 
     handle(socket, 'queue', async () => ({ ok: true, ...(await workspace.queue()) }));
 
-    handle(socket, 'conversations', async (payload) => ({ ok: true, ...(await workspace.list(conversationFilters(payload ?? {}, principal))) }));
+    handle(socket, 'conversations', async (payload, principal) => ({ ok: true, ...(await workspace.list(conversationFilters(payload ?? {}, principal))) }));
 
-    handle(socket, 'transcript', async (payload) => {
+    handle(socket, 'transcript', async (payload, principal) => {
       const { conversationId } = parseAgentPayload(conversationRef, payload);
       const conversation = await workspace.transcript(conversationId, principal);
       void socket.join(watchRoom(conversationId));
@@ -98,7 +104,7 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     });
 
     for (const action of CONVERSATION_ACTIONS) {
-      handle(socket, action, async (payload) => {
+      handle(socket, action, async (payload, principal) => {
         const { conversationId } = parseAgentPayload(conversationRef, payload);
         const conversation = await workspace.act(principal, conversationId, action as ConversationAction);
         // Whoever acts on a conversation follows it.
@@ -107,13 +113,13 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
       });
     }
 
-    handle(socket, 'reply', async (payload) => {
+    handle(socket, 'reply', async (payload, principal) => {
       const input = parseAgentPayload(replyPayload, payload);
       const { message, created } = await workspace.reply(principal, input);
       return { ok: true, message, duplicate: !created };
     });
 
-    handle(socket, 'correct', async (payload) => {
+    handle(socket, 'correct', async (payload, principal) => {
       const input = parseAgentPayload(correctPayload, payload);
       return { ok: true, label: await workspace.correct(principal, input.messageId, input.intent) };
     });
@@ -123,7 +129,7 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
       return { ok: true, removed: await workspace.removeCorrection(input.messageId) };
     });
 
-    handle(socket, 'review', async (payload) => {
+    handle(socket, 'review', async (payload, principal) => {
       const { conversationId } = parseAgentPayload(conversationRef, payload);
       return { ok: true, conversation: await workspace.markReviewed(principal, conversationId) };
     });
@@ -139,13 +145,19 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
 
   const KNOWN_EVENTS = new Set(['queue', 'conversations', 'transcript', 'watch', 'unwatch', 'reply', 'correct', 'uncorrect', 'review', 'intents', ...CONVERSATION_ACTIONS]);
 
-  function handle(socket: Socket, event: string, handler: (payload: unknown) => Promise<unknown>): void {
+  function handle(socket: Socket, event: string, handler: (payload: unknown, principal: AgentPrincipal) => Promise<unknown>): void {
     socket.on(event, async (...args: unknown[]) => {
       const ack = args.at(-1);
       const payload = args.length > 1 || typeof ack !== 'function' ? args[0] : undefined;
       let response: unknown;
       try {
-        response = await handler(payload);
+        const principal = await auth.current((socket.data as { principal: AgentPrincipal }).principal);
+        if (!principal) {
+          // Revoked, expired or disabled since the handshake: refuse, and end the connection.
+          setImmediate(() => socket.disconnect(true));
+          throw new AgentError('UNAUTHORIZED', 'The session ended; sign in again.');
+        }
+        response = await handler(payload, principal);
       } catch (error) {
         if (!isExpectedAgentError(error)) logger.error({ err: error, event }, 'agent request failed');
         response = toAgentError(error).body;
@@ -155,9 +167,15 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     });
   }
 
-  // Agent replies reach the visitor exactly like bot replies, with source "agent".
-  workspace.on('agentReply', (message) => {
-    chat.to(conversationRoom(message.conversationId)).emit('reply', toReplyEvent(message));
+  // What agents say and do reaches the visitor here, through the adapter like every room event:
+  // replies exactly like bot replies (source "agent", with the agent's display name), and state
+  // changes (an agent joined, handed back, resolved) as `status` notices.
+  workspace.on('agentReply', (message, agentName) => {
+    chat.to(conversationRoom(message.conversationId)).emit('reply', toReplyEvent(message, agentName));
+  });
+  workspace.on('statusChanged', (conversationId, status, agentName) => {
+    const notice: StatusEvent = { conversationId, status, ...(agentName ? { agent: { name: agentName } } : {}) };
+    chat.to(conversationRoom(conversationId)).emit('status', notice);
   });
 
   workspace.on('message', (message) => {
@@ -189,9 +207,9 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     }
   }
 
-  return {
-    namespace,
-    disconnectSession: (sessionId) => namespace.in(sessionRoom(sessionId)).disconnectSockets(true),
-    disconnectAgent: (agentId) => namespace.in(agentRoom(agentId)).disconnectSockets(true),
-  };
+  // Through the adapter, so that the agent's sockets on other processes close too.
+  auth.on('sessionEnded', (sessionId) => namespace.in(sessionRoom(sessionId)).disconnectSockets(true));
+  auth.on('rightsChanged', (agentId) => namespace.in(agentRoom(agentId)).disconnectSockets(true));
+
+  return namespace;
 }

@@ -71,6 +71,10 @@ export class AgentStore {
     return guarded(() => this.prisma.agentSession.findUnique({ where: { tokenHash }, include: { agent: true } }));
   }
 
+  async sessionById(sessionId: string): Promise<(AgentSession & { agent: Agent }) | null> {
+    return guarded(() => this.prisma.agentSession.findUnique({ where: { id: sessionId }, include: { agent: true } }));
+  }
+
   async touchSession(sessionId: string): Promise<void> {
     await guarded(() => this.prisma.agentSession.updateMany({ where: { id: sessionId }, data: { lastSeenAt: new Date() } }));
   }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
 import { Prisma } from './prisma.ts';
 import { guarded, isUniqueViolation } from './errors.ts';
-import { labelledMessages } from './training-store.ts';
 import type { Message } from '../generated/prisma/client.ts';
 import type { ConversationStatus } from '../generated/prisma/enums.ts';
 
@@ -60,11 +59,6 @@ export interface ConversationPage {
   nextCursor: string | null;
 }
 
-export interface LabelledExample {
-  text: string;
-  intent: string;
-}
-
 export class ConversationNotFoundError extends Error {
   readonly code = 'NOT_FOUND';
   constructor() {
@@ -88,6 +82,7 @@ export class WriteRefusedError extends Error {
 
 export const DEFAULT_LOW_CONFIDENCE = 0.5;
 const MAX_PAGE = 200;
+// Replaced by spaces in the texts before highlighting, so that only the server's own markers become highlights.
 const HIT_START = '\u0002';
 const HIT_END = '\u0003';
 // One cover around the first hit: a short chat message shows whole, a long one from its hit on.
@@ -280,6 +275,7 @@ export class WorkspaceStore {
         include: {
           assignee: { select: { id: true, name: true, email: true } },
           reviewedBy: { select: { id: true, name: true } },
+          visitor: { select: { name: true, email: true } },
           messages: {
             orderBy: { seq: 'asc' },
             take: limit,
@@ -339,14 +335,6 @@ export class WorkspaceStore {
         include: { message: { select: { id: true, text: true, conversationId: true } }, agent: { select: { id: true, name: true } } },
       }),
     );
-  }
-
-  /**
-   * `{ text, intent }` of every labelled visitor message, review confirmations included, in the
-   * training pipeline's priority order (the last label of a text wins downstream).
-   */
-  async labelledExamples(): Promise<LabelledExample[]> {
-    return (await labelledMessages(this.prisma)).map((row) => ({ text: row.text, intent: row.intent }));
   }
 
   /** The visitor's end-of-chat satisfaction score, 1 (bad) … 5 (good). */
@@ -412,7 +400,7 @@ export class WorkspaceStore {
     if (plan.kind === 'fts') {
       const rows = await this.prisma.$queryRaw<Array<{ conversationId: string; id: string; headline: string }>>`
         SELECT DISTINCT ON (m."conversationId") m."conversationId", m.id,
-               ts_headline('simple'::regconfig, m."text", to_tsquery('simple'::regconfig, ${plan.tsquery}), ${HEADLINE_OPTIONS}) AS headline
+               ts_headline('simple'::regconfig, translate(m."text", ${HIT_START + HIT_END}, '  '), to_tsquery('simple'::regconfig, ${plan.tsquery}), ${HEADLINE_OPTIONS}) AS headline
         FROM "Message" m
         WHERE m."conversationId" IN (${ids})
           AND to_tsvector('simple'::regconfig, m."text") @@ to_tsquery('simple'::regconfig, ${plan.tsquery})

@@ -49,6 +49,7 @@ export interface AgentTestServer {
   server: RunningServer;
   url: string;
   prisma: PrismaClient;
+  dataDir: string;
   /** A session token per agent, in the order given. */
   tokens: string[];
   /** Sockets to close at the end. */
@@ -56,10 +57,10 @@ export interface AgentTestServer {
   close(): Promise<void>;
 }
 
-/** A server on a fresh embedded Postgres (visitor rate limit raised), with these agents signed in. */
-export async function startAgentTestServer(agents: Array<{ email: string; name: string; password: string; role?: 'agent' | 'admin' }>): Promise<AgentTestServer> {
+/** A server on a fresh embedded Postgres (visitor rate limit raised, `env` added), with these agents signed in. */
+export async function startAgentTestServer(agents: Array<{ email: string; name: string; password: string; role?: 'agent' | 'admin' }>, env: Record<string, string> = {}): Promise<AgentTestServer> {
   const dataDir = temporaryDirectory();
-  const { server } = await startTestServer({ DATA_DIR: dataDir.path, MESSAGE_BURST: '50', MESSAGES_PER_SECOND: '20' });
+  const { server } = await startTestServer({ DATA_DIR: dataDir.path, MESSAGE_BURST: '50', MESSAGES_PER_SECOND: '20', ...env });
   const prisma = testPrisma(dataDir.path);
   const tokens: string[] = [];
   for (const agent of agents) {
@@ -68,7 +69,7 @@ export async function startAgentTestServer(agents: Array<{ email: string; name: 
   }
   const sockets: Socket[] = [];
   return {
-    server, url: server.url, prisma, tokens, sockets,
+    server, url: server.url, prisma, dataDir: dataDir.path, tokens, sockets,
     async close() {
       for (const socket of sockets) socket.close();
       await prisma.$disconnect();
