@@ -19,7 +19,8 @@
   const scriptUrl = new URL((script && script.src) || location.href, location.href);
   const serverUrl = new URL(data.server || new URL('.', scriptUrl).href, location.href);
   const serverPath = serverUrl.pathname.replace(/\/+$/, '');
-  const language = normalizeLanguage(data.language || document.documentElement.lang || navigator.language);
+  // The visitor's own language (the browser's) before the page's: a shop page in English is still read by visitors who write German.
+  const language = normalizeLanguage(data.language || navigator.language || document.documentElement.lang);
   const STRINGS = {
     en: {
       title: 'Chat with us', open: 'Open chat', close: 'Close chat', newMessages: (n) => `${n} new`,
@@ -29,11 +30,14 @@
       reconnecting: 'Reconnecting…', offline: 'You are offline', unreachable: 'Cannot connect to the chat service',
       sending: 'Sending…', queued: 'Will be sent when you are back online', notSent: 'Not sent', retry: 'Retry', helpful: 'Helpful', notHelpful: 'Not helpful',
       feedbackThanks: 'Thanks for your feedback', feedbackFailed: 'Feedback not saved', suggestions: 'Did you mean:',
-      human: 'Talk to a person', humanText: 'I want to talk to a person', end: 'End chat',
+      human: 'Talk to a person', end: 'End chat',
       rateLegend: 'How would you rate this chat?', stars: (n) => `${n} of 5`, submitRating: 'Send rating',
       backToChat: 'Back to chat', ratingThanks: 'Thank you for your rating!', newChat: 'Start a new chat',
       ratingFailed: 'Your rating could not be saved', pickScore: 'Choose a rating from 1 to 5 first.',
       greeting: 'Hi! How can we help you today?', humanMode: 'A member of our team will reply here',
+      joined: (name) => `${name} joined the conversation`, waiting: 'Waiting for a member of our team', backToBot: 'You are chatting with our assistant again', resolved: 'The conversation was resolved',
+      // Keyed by the server's stable error codes; the server's own message is English.
+      errors: { TEXT_EMPTY: 'The message is empty.', TEXT_TOO_LONG: 'The message is too long.', INVALID_PAYLOAD: 'The message could not be read.', RATE_LIMITED: 'Too many messages; please wait a moment.', UNKNOWN_CONVERSATION: 'This conversation no longer exists.', UNKNOWN_MESSAGE: 'That message no longer exists.', INVALID_TOKEN: 'Your chat session expired.', DATABASE_UNAVAILABLE: 'The chat is temporarily unavailable.', SHUTTING_DOWN: 'The chat is restarting; please try again.', INTERNAL: 'Something went wrong on our side.' },
     },
     de: {
       title: 'Chatten Sie mit uns', open: 'Chat öffnen', close: 'Chat schließen', newMessages: (n) => `${n} neu`,
@@ -43,11 +47,14 @@
       reconnecting: 'Verbinde neu…', offline: 'Sie sind offline', unreachable: 'Keine Verbindung zum Chat-Dienst',
       sending: 'Wird gesendet…', queued: 'Wird gesendet, sobald Sie wieder online sind', notSent: 'Nicht gesendet', retry: 'Erneut senden', helpful: 'Hilfreich', notHelpful: 'Nicht hilfreich',
       feedbackThanks: 'Danke für Ihr Feedback', feedbackFailed: 'Feedback nicht gespeichert', suggestions: 'Meinten Sie:',
-      human: 'Mit einem Menschen sprechen', humanText: 'Ich möchte mit einem Menschen sprechen', end: 'Chat beenden',
+      human: 'Mit einem Menschen sprechen', end: 'Chat beenden',
       rateLegend: 'Wie bewerten Sie diesen Chat?', stars: (n) => `${n} von 5`, submitRating: 'Bewertung senden',
       backToChat: 'Zurück zum Chat', ratingThanks: 'Vielen Dank für Ihre Bewertung!', newChat: 'Neuen Chat beginnen',
       ratingFailed: 'Ihre Bewertung konnte nicht gespeichert werden', pickScore: 'Wählen Sie zuerst 1 bis 5.',
       greeting: 'Hallo! Wie können wir helfen?', humanMode: 'Ein Mitarbeiter antwortet Ihnen hier',
+      joined: (name) => `${name} ist dem Gespräch beigetreten`, waiting: 'Wir warten auf ein Mitglied unseres Teams', backToBot: 'Sie schreiben wieder mit unserem Assistenten', resolved: 'Das Gespräch wurde abgeschlossen',
+      // Keyed by the server's stable error codes; the server's own message is English.
+      errors: { TEXT_EMPTY: 'Die Nachricht ist leer.', TEXT_TOO_LONG: 'Die Nachricht ist zu lang.', INVALID_PAYLOAD: 'Die Nachricht konnte nicht gelesen werden.', RATE_LIMITED: 'Zu viele Nachrichten, bitte einen Moment warten.', UNKNOWN_CONVERSATION: 'Diese Unterhaltung gibt es nicht mehr.', UNKNOWN_MESSAGE: 'Diese Nachricht gibt es nicht mehr.', INVALID_TOKEN: 'Ihre Chat-Sitzung ist abgelaufen.', DATABASE_UNAVAILABLE: 'Der Chat ist vorübergehend nicht verfügbar.', SHUTTING_DOWN: 'Der Chat startet neu, bitte erneut versuchen.', INTERNAL: 'Bei uns ist etwas schiefgelaufen.' },
     },
     fr: {
       title: 'Discutons', open: 'Ouvrir le chat', close: 'Fermer le chat', newMessages: (n) => `${n} nouveau(x)`,
@@ -57,11 +64,14 @@
       reconnecting: 'Reconnexion…', offline: 'Vous êtes hors ligne', unreachable: 'Connexion au service de chat impossible',
       sending: 'Envoi…', queued: 'Sera envoyé dès le retour en ligne', notSent: 'Non envoyé', retry: 'Réessayer', helpful: 'Utile', notHelpful: 'Pas utile',
       feedbackThanks: 'Merci pour votre avis', feedbackFailed: 'Avis non enregistré', suggestions: 'Vouliez-vous dire :',
-      human: 'Parler à une personne', humanText: 'Je veux parler à une personne', end: 'Terminer',
+      human: 'Parler à une personne', end: 'Terminer',
       rateLegend: 'Comment évaluez-vous ce chat ?', stars: (n) => `${n} sur 5`, submitRating: 'Envoyer la note',
       backToChat: 'Retour au chat', ratingThanks: 'Merci pour votre note !', newChat: 'Nouvelle conversation',
       ratingFailed: "Votre note n'a pas pu être enregistrée", pickScore: 'Choisissez d’abord une note de 1 à 5.',
       greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', humanMode: 'Un conseiller vous répondra ici',
+      joined: (name) => `${name} a rejoint la conversation`, waiting: 'En attente d’un membre de notre équipe', backToBot: 'Vous discutez de nouveau avec notre assistant', resolved: 'La conversation a été résolue',
+      // Keyed by the server's stable error codes; the server's own message is English.
+      errors: { TEXT_EMPTY: 'Le message est vide.', TEXT_TOO_LONG: 'Le message est trop long.', INVALID_PAYLOAD: 'Le message n’a pas pu être lu.', RATE_LIMITED: 'Trop de messages, patientez un instant.', UNKNOWN_CONVERSATION: 'Cette conversation n’existe plus.', UNKNOWN_MESSAGE: 'Ce message n’existe plus.', INVALID_TOKEN: 'Votre session de chat a expiré.', DATABASE_UNAVAILABLE: 'Le chat est momentanément indisponible.', SHUTTING_DOWN: 'Le chat redémarre, réessayez.', INTERNAL: 'Une erreur est survenue de notre côté.' },
     },
     es: {
       title: 'Chatea con nosotros', open: 'Abrir chat', close: 'Cerrar chat', newMessages: (n) => `${n} nuevo(s)`,
@@ -71,11 +81,14 @@
       reconnecting: 'Reconectando…', offline: 'Sin conexión', unreachable: 'No se puede conectar con el chat',
       sending: 'Enviando…', queued: 'Se enviará al volver la conexión', notSent: 'No enviado', retry: 'Reintentar', helpful: 'Útil', notHelpful: 'No útil',
       feedbackThanks: 'Gracias por tu opinión', feedbackFailed: 'Opinión no guardada', suggestions: '¿Quisiste decir?',
-      human: 'Hablar con una persona', humanText: 'Quiero hablar con una persona', end: 'Terminar chat',
+      human: 'Hablar con una persona', end: 'Terminar chat',
       rateLegend: '¿Cómo valoras este chat?', stars: (n) => `${n} de 5`, submitRating: 'Enviar valoración',
       backToChat: 'Volver al chat', ratingThanks: '¡Gracias por tu valoración!', newChat: 'Nuevo chat',
       ratingFailed: 'No se pudo guardar tu valoración', pickScore: 'Elige primero una valoración de 1 a 5.',
       greeting: '¡Hola! ¿En qué podemos ayudarte?', humanMode: 'Una persona de nuestro equipo te responderá aquí',
+      joined: (name) => `${name} se ha unido a la conversación`, waiting: 'Esperando a una persona de nuestro equipo', backToBot: 'Vuelves a hablar con nuestro asistente', resolved: 'La conversación se ha resuelto',
+      // Keyed by the server's stable error codes; the server's own message is English.
+      errors: { TEXT_EMPTY: 'El mensaje está vacío.', TEXT_TOO_LONG: 'El mensaje es demasiado largo.', INVALID_PAYLOAD: 'No se pudo leer el mensaje.', RATE_LIMITED: 'Demasiados mensajes; espera un momento.', UNKNOWN_CONVERSATION: 'Esta conversación ya no existe.', UNKNOWN_MESSAGE: 'Ese mensaje ya no existe.', INVALID_TOKEN: 'Tu sesión de chat ha caducado.', DATABASE_UNAVAILABLE: 'El chat no está disponible en este momento.', SHUTTING_DOWN: 'El chat se está reiniciando; inténtalo de nuevo.', INTERNAL: 'Algo ha fallado por nuestra parte.' },
     },
     zh: {
       title: '在线客服', open: '打开聊天', close: '关闭聊天', newMessages: (n) => `${n} 条新消息`,
@@ -85,11 +98,14 @@
       reconnecting: '正在重新连接…', offline: '已离线', unreachable: '无法连接到客服服务',
       sending: '发送中…', queued: '恢复连接后发送', notSent: '未发送', retry: '重试', helpful: '有帮助', notHelpful: '没有帮助',
       feedbackThanks: '感谢反馈', feedbackFailed: '反馈未保存', suggestions: '你是想问：',
-      human: '转人工', humanText: '我想和人工客服交谈', end: '结束对话',
+      human: '转人工', end: '结束对话',
       rateLegend: '请为本次对话评分', stars: (n) => `${n} 分（满分 5 分）`, submitRating: '提交评分',
       backToChat: '返回对话', ratingThanks: '感谢你的评分！', newChat: '开始新对话',
       ratingFailed: '评分未能保存', pickScore: '请先选择 1 到 5 分。',
       greeting: '你好！有什么可以帮你？', humanMode: '人工客服将在这里回复你',
+      joined: (name) => `${name} 已加入对话`, waiting: '正在等待客服人员', backToBot: '你正在与智能助手对话', resolved: '对话已解决',
+      // Keyed by the server's stable error codes; the server's own message is English.
+      errors: { TEXT_EMPTY: '消息为空。', TEXT_TOO_LONG: '消息太长了。', INVALID_PAYLOAD: '无法读取该消息。', RATE_LIMITED: '消息发送过于频繁，请稍候。', UNKNOWN_CONVERSATION: '该对话已不存在。', UNKNOWN_MESSAGE: '该消息已不存在。', INVALID_TOKEN: '聊天会话已过期。', DATABASE_UNAVAILABLE: '聊天服务暂时不可用。', SHUTTING_DOWN: '聊天服务正在重启，请重试。', INTERNAL: '我们这边出了点问题。' },
     },
   };
   const t = STRINGS[(language || 'en').split('-')[0]] || STRINGS.en;
@@ -142,7 +158,12 @@
 
   .log { position: relative; flex: 1; overflow-y: auto; padding: 16px 14px 8px; background: #fafafa; overscroll-behavior: contain; }
   .greeting { margin: 0 0 12px; padding: 10px 14px; border-radius: 14px; background: var(--fd-bg); border: 1px solid var(--fd-line); color: var(--fd-text); max-width: 85%; }
-  .messages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 10px; }
+  .messages, .earlier { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 10px; }
+  .earlier { opacity: .75; }
+  .notice { align-self: center; max-width: 90%; margin: 2px 0; padding: 3px 10px; border-radius: 999px; background: var(--fd-soft); color: var(--fd-muted);
+    font-size: 12.5px; text-align: center; }
+  .divider { display: flex; align-items: center; gap: 8px; margin: 12px 0; padding: 0; background: none; max-width: none; }
+  .divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--fd-line); }
   .message { display: flex; flex-direction: column; max-width: 85%; }
   .message.visitor { align-self: flex-end; align-items: flex-end; }
   .bubble { padding: 9px 13px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -288,6 +309,10 @@
           <button class="close icon-button" type="button">${ICONS.close}</button>
         </header>
         <div class="log" role="log" aria-live="polite" aria-relevant="additions" tabindex="0">
+          <div class="previous" hidden>
+            <ol class="earlier"></ol>
+            <p class="notice divider"></p>
+          </div>
           <p class="greeting" hidden></p>
           <ol class="messages"></ol>
           <div class="typing" hidden><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span><span class="sr-only"></span></div>
@@ -331,6 +356,8 @@
     log: $('.log'),
     greeting: $('.greeting'),
     list: $('.messages'),
+    previous: $('.previous'),
+    earlier: $('.earlier'),
     typing: $('.typing'),
     controls: $('.chat-controls'),
     human: $('.human'),
@@ -349,6 +376,7 @@
   ui.end.textContent = t.end;
   ui.log.setAttribute('aria-label', t.conversation);
   ui.greeting.textContent = greeting;
+  $('.divider').textContent = t.resolved;
   ui.greeting.hidden = !greeting;
   ui.typing.querySelector('.sr-only').textContent = t.typing(t.bot);
   ui.human.querySelector('span').textContent = t.human;
@@ -373,6 +401,10 @@
 
   let socket = null;
   let conversationId = null;
+  /** The visitor's latest resolved conversation, shown read-only above the current one. */
+  let previousConversationId = null;
+  /** "Talk to a person" was clicked and the server has not acknowledged it yet. */
+  let handoffWanted = false;
   let connected = false;
   let flushing = false;
   let unread = 0;
@@ -401,13 +433,14 @@
           // Read at every (re)connection, so a token issued in another tab or after INVALID_TOKEN is used.
           auth: (callback) => {
             const token = storage.get('token');
-            callback({ ...(token ? { visitorToken: token } : {}), ...(language ? { language } : {}) });
+            callback({ ...(token ? { visitorToken: token } : {}), ...(language ? { language } : {}), ...visitorContext() });
           },
           reconnectionDelay: 1000,
           reconnectionDelayMax: 10000,
         });
         socket.on('session', onSession);
         socket.on('reply', onReply);
+        socket.on('status', onStatus);
         socket.on('connect_error', onConnectError);
         socket.on('disconnect', onDisconnect);
         socket.on('protocol_error', (error) => console.warn('[frontdesk]', error));
@@ -425,9 +458,23 @@
       conversationId = session.conversationId;
       storage.set('conversation', conversationId);
     }
+    if (previousConversationId !== (session.previousConversationId || null)) {
+      previousConversationId = session.previousConversationId || null;
+      void loadPrevious();
+    }
     setStatus('online');
     for (const state of ui.list.querySelectorAll('li.pending .state')) state.textContent = t.sending;
-    void loadHistory().then(flushOutbox);
+    void loadHistory().then(flushOutbox).then(requestHandoff);
+  }
+
+  /** What the host page tells about its visitor (shown to agents), and the page the chat is on. */
+  function visitorContext() {
+    return {
+      ...(data.visitorName ? { name: data.visitorName } : {}),
+      ...(data.visitorEmail ? { email: data.visitorEmail } : {}),
+      // Origin and path only: a query or fragment may carry tokens or personal data.
+      ...(/^https?:$/.test(location.protocol) ? { page: location.origin + location.pathname } : {}),
+    };
   }
 
   function onConnectError(error) {
@@ -522,6 +569,47 @@
     historyTimer = setTimeout(loadHistory, 150);
   }
 
+  /** The visitor's resolved conversation, read-only above a divider. */
+  async function loadPrevious() {
+    const forConversation = previousConversationId;
+    let response = null;
+    if (forConversation) {
+      try {
+        response = await request('history', { conversationId: forConversation, limit: 200 });
+      } catch {
+        response = null;
+      }
+    }
+    if (forConversation !== previousConversationId) return;
+    const messages = response && response.ok ? response.messages : [];
+    ui.earlier.replaceChildren(...messages.map((message) => createMessage(message, { readOnly: true })));
+    ui.previous.hidden = messages.length === 0;
+    scrollToEnd();
+  }
+
+  /** What agents did to the conversation, as a notice in the log. */
+  function onStatus(event) {
+    if (!event || event.conversationId !== conversationId) return;
+    const text =
+      event.status === 'agent' ? t.joined((event.agent && event.agent.name) || t.agent)
+      : event.status === 'waiting_for_agent' ? t.waiting
+      : event.status === 'bot' ? t.backToBot
+      : event.status === 'resolved' ? t.resolved
+      : null;
+    if (!text) return;
+    const notice = html(`<li class="notice"></li>`).firstElementChild;
+    notice.textContent = text;
+    notice.dataset.status = event.status;
+    ui.list.insertBefore(notice, ui.list.querySelector('li.pending, li.failed'));
+    setHumanMode(event.status === 'agent' || event.status === 'waiting_for_agent');
+    updateTyping();
+    if (ui.panel.hidden) {
+      unread += 1;
+      updateBadge();
+    }
+    scrollToEnd();
+  }
+
   function onReply(reply) {
     if (!reply || reply.conversationId !== conversationId) return;
     const isNew = !messageElement(reply.messageId);
@@ -580,11 +668,25 @@
         }
         // Permanent (too long, empty, invalid): keep it on screen, marked, with the reason.
         outbox.remove(item.clientId);
-        markFailed(item.clientId, (ack && ack.error && ack.error.message) || t.notSent);
+        markFailed(item.clientId, errorText(ack && ack.error) || t.notSent);
       }
     } finally {
       flushing = false;
     }
+  }
+
+  /** Asks the server for a person (the `handoff` event); a click while offline is sent once connected. */
+  async function requestHandoff() {
+    if (!handoffWanted || !connected) return;
+    let ack;
+    try {
+      ack = await request('handoff', {});
+    } catch {
+      return; // no answer (connection lost): asked again after reconnecting
+    }
+    handoffWanted = false;
+    if (ack && ack.ok) setHumanMode(ack.status === 'agent' || ack.status === 'waiting_for_agent');
+    else console.warn('[frontdesk] handoff refused', ack && ack.error);
   }
 
   function renderOutbox() {
@@ -635,14 +737,16 @@
     return element;
   }
 
-  function createMessage(message) {
+  /** `readOnly`: a message of the previous conversation, without feedback or suggestion buttons. */
+  function createMessage(message, { readOnly = false } = {}) {
     const role = message.role === 'agent' ? 'agent' : message.role === 'visitor' ? 'visitor' : 'bot';
     const element = html(`<li class="message ${role}">
       <span class="sr-only who"></span>
       <div class="bubble"></div>
       <div class="meta"><time></time> <span class="state"></span></div>
     </li>`).firstElementChild;
-    element.querySelector('.who').textContent = `${role === 'visitor' ? t.you : role === 'agent' ? t.agent : t.bot}: `;
+    const agentName = message.agent && message.agent.name;
+    element.querySelector('.who').textContent = `${role === 'visitor' ? t.you : role === 'agent' ? agentName || t.agent : t.bot}: `;
     if (role === 'agent') element.querySelector('.who').className = 'author who'; // agents are named visibly
     element.querySelector('.bubble').textContent = message.text;
     const time = element.querySelector('time');
@@ -651,7 +755,7 @@
       time.dateTime = date.toISOString();
       time.textContent = date.toLocaleTimeString(language || undefined, { hour: 'numeric', minute: '2-digit' });
     }
-    if (role !== 'visitor' && message.messageId) {
+    if (role !== 'visitor' && message.messageId && !readOnly) {
       if (message.source) element.dataset.source = message.source;
       if (Array.isArray(message.suggestions) && message.suggestions.length) element.insertBefore(suggestionButtons(message.suggestions), element.querySelector('.meta'));
       element.querySelector('.meta').appendChild(feedbackButtons(message.messageId));
@@ -737,7 +841,7 @@
 
   function replyExists(messageId) {
     const element = messageElement(messageId);
-    return Boolean(element && element.nextElementSibling && !element.nextElementSibling.classList.contains('visitor'));
+    return Boolean(element && element.nextElementSibling && element.nextElementSibling.matches('.bot, .agent'));
   }
 
   // ---------------------------------------------------------------- typing indicator and status
@@ -846,7 +950,7 @@
       showView('done');
       $('.thanks').focus();
     } else {
-      const detail = ack && ack.error && ack.error.message;
+      const detail = errorText(ack && ack.error);
       ui.csatError.textContent = detail ? `${t.ratingFailed}: ${detail}` : `${t.ratingFailed}.`;
     }
   }
@@ -875,7 +979,9 @@
   ui.close.addEventListener('click', () => close());
   ui.end.addEventListener('click', showRating);
   ui.human.addEventListener('click', () => {
-    send(t.humanText);
+    handoffWanted = true;
+    connect();
+    void requestHandoff();
     ui.input.focus();
   });
   ui.composer.addEventListener('submit', (event) => {
@@ -969,6 +1075,12 @@
 
   function cssEscape(value) {
     return window.CSS && CSS.escape ? CSS.escape(value) : String(value).replace(/["\\]/g, '\\$&');
+  }
+
+  /** The visitor's-language text for an error: by its code, else the message given (offline notes are already translated). */
+  function errorText(error) {
+    if (!error) return '';
+    return (error.code && t.errors[error.code]) || error.message || '';
   }
 
   function normalizeLanguage(value) {

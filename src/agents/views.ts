@@ -66,8 +66,61 @@ export function toTranscriptView(conversation: TranscriptRow) {
     csat: conversation.csat,
     // The same shape as in summaries: the bot's intents up to `at` that no agent corrected are confirmed.
     reviewed: conversation.reviewedAt ? { at: conversation.reviewedAt.toISOString(), by: conversation.reviewedBy } : null,
+    visitor: toVisitorView(conversation),
     messages: conversation.messages.map((message) => toMessageView(message)),
   };
+}
+
+/** Who the agent talks to, as far as the widget and the host page told (null where unknown). */
+export interface VisitorView {
+  name: string | null;
+  email: string | null;
+  /** The language the visitor's client sent, else the one the bot last answered in. */
+  language: string | null;
+  /** The page (origin and path) the visitor was on at the latest connection that wrote. */
+  page: string | null;
+  /** Browser and system in short ("Chrome 131 on Windows"); `userAgent` is the whole header. */
+  browser: string | null;
+  userAgent: string | null;
+}
+
+function toVisitorView(conversation: TranscriptRow): VisitorView {
+  const answeredIn = conversation.messages.findLast((message) => typeof (message.details as { language?: unknown } | null)?.language === 'string');
+  return {
+    name: conversation.visitor.name,
+    email: conversation.visitor.email,
+    language: conversation.language ?? ((answeredIn?.details as { language?: string } | undefined)?.language ?? null),
+    page: conversation.page,
+    browser: conversation.userAgent ? describeBrowser(conversation.userAgent) : null,
+    userAgent: conversation.userAgent,
+  };
+}
+
+// First match wins: Edge and Opera also say "Chrome", Chrome also says "Safari".
+const BROWSERS: Array<[name: string, pattern: RegExp]> = [
+  ['Edge', /\bEdg(?:e|A|iOS)?\/(\d+)/],
+  ['Opera', /\b(?:OPR|Opera)\/(\d+)/],
+  ['Samsung Internet', /\bSamsungBrowser\/(\d+)/],
+  ['Firefox', /\b(?:Firefox|FxiOS)\/(\d+)/],
+  ['Headless Chrome', /\bHeadlessChrome\/(\d+)/],
+  ['Chrome', /\b(?:Chrome|CriOS)\/(\d+)/],
+  ['Safari', /\bVersion\/(\d+)[^ ]* (?:Mobile\/\S+ )?Safari\//],
+];
+const SYSTEMS: Array<[name: string, pattern: RegExp]> = [
+  ['Windows', /\bWindows\b/],
+  ['iOS', /\b(?:iPhone|iPad|iPod)\b/],
+  ['Android', /\bAndroid\b/],
+  ['ChromeOS', /\bCrOS\b/],
+  ['macOS', /\bMac OS X\b/],
+  ['Linux', /\bLinux\b/],
+];
+
+/** "Chrome 131 on Windows" from a user agent header; an unknown one is shown cut to 60 characters. */
+export function describeBrowser(userAgent: string): string {
+  const browser = BROWSERS.map(([name, pattern]) => [name, pattern.exec(userAgent)?.[1]] as const).find(([, version]) => version !== undefined);
+  const system = SYSTEMS.find(([, pattern]) => pattern.test(userAgent))?.[0];
+  if (!browser) return userAgent.length > 60 ? `${userAgent.slice(0, 59)}…` : userAgent;
+  return `${browser[0]} ${browser[1]}${system ? ` on ${system}` : ''}`;
 }
 
 export type TranscriptView = ReturnType<typeof toTranscriptView>;

@@ -28,7 +28,7 @@ export interface IntentCatalogueView {
   answer(name: string, language: string | undefined, variant: number): string;
   /** The intent's suggestion button text. */
   label(name: string, language: string | undefined): string;
-  /** The bot's own words: `clarify` (with suggestions), `rephrase` (without), `handoff` (after repeated fallbacks). */
+  /** The bot's own words: `clarify` (with suggestions), `rephrase` (without), `handoff` (after repeated fallbacks, or when the visitor asks with the `handoff` event). */
   botText(key: 'clarify' | 'rephrase' | 'handoff', language: string | undefined): string;
 }
 
@@ -120,7 +120,17 @@ export function decide(input: PolicyInput): Decision {
   };
 }
 
-function handOver(text: string, detail: { intent?: string; confidence: number }): Decision {
+/**
+ * The visitor asked for a person without words (the widget's button): the bot hands over as a
+ * handing-over intent does, with its handoff text. Asking again while people have it changes nothing.
+ */
+export function decideHandoffRequest(input: { state: ConversationState; catalogue: IntentCatalogueView; language?: string | undefined }): Decision {
+  const { state } = input;
+  if (state.status === 'agent' || state.status === 'waiting_for_agent') return { reply: null, nextState: state };
+  return handOver(input.catalogue.botText('handoff', input.language), {});
+}
+
+function handOver(text: string, detail: { intent?: string; confidence?: number }): Decision {
   return {
     reply: { source: 'handoff', text, ...detail },
     nextState: { status: 'waiting_for_agent', consecutiveFallbacks: 0 },

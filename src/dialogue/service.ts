@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
 import type { ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
 import { chooseLanguage } from './language.ts';
-import { decide, type IntentCatalogueView, type IntentGuess, type RetrievalAnswer } from './policy.ts';
+import { decide, decideHandoffRequest, type IntentCatalogueView, type IntentGuess, type RetrievalAnswer } from './policy.ts';
 
 /** The intent model currently in service; it changes when a new version is promoted. */
 export interface ActiveClassifier {
@@ -28,7 +28,9 @@ export interface DialogueDependencies {
 
 /** What answering one visitor message did: the reply (null when the bot stayed silent) and the state change. */
 export interface AnswerOutcome {
-  message: Message;
+  conversationId: string;
+  /** The visitor message answered; null for a handover the visitor asked for without one (`handOver`). */
+  message: Message | null;
   reply: Message | null;
   statusBefore: ConversationStatus;
   /** null when nothing was written because an agent took the conversation over meanwhile. */
@@ -50,9 +52,23 @@ export class DialogueService {
    * the client sent; without it the language is detected (see chooseLanguage).
    */
   answer(message: Message, language?: string): Promise<Message | null> {
-    const conversationId = message.conversationId;
+    return this.serially(message.conversationId, () => this.answerNow(message, language));
+  }
+
+  /**
+   * The visitor asked for a person (the `handoff` event, the widget's button): the bot hands over
+   * exactly as a handing-over intent does, with the same reply and state write, but answering no
+   * message. Idempotent: while an agent has the conversation or it waits for one, nothing changes.
+   * Returns the conversation's status and the handoff reply (null when nothing was written).
+   */
+  handOver(conversationId: string, language?: string): Promise<{ status: ConversationStatus; reply: Message | null }> {
+    return this.serially(conversationId, () => this.handOverNow(conversationId, language));
+  }
+
+  /** Runs the tasks of one conversation one at a time, in order (one reply per conversation in flight). */
+  private serially<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.answerNow(message, language));
+    const next = previous.catch(() => {}).then(task);
     this.queues.set(conversationId, next);
     void next.finally(() => {
       if (this.queues.get(conversationId) === next) this.queues.delete(conversationId);
@@ -81,11 +97,11 @@ export class DialogueService {
       sent: language,
       text: message.text,
       supported: catalogue.languages,
-      earlierTexts: () => this.earlierVisitorTexts(message),
+      earlierTexts: () => this.earlierVisitorTexts(message.conversationId, message.seq),
     });
     const decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq) });
     if (!decision.reply) {
-      this.deps.onAnswered?.({ message, reply: null, statusBefore: state.status, statusAfter: state.status });
+      this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: null, statusBefore: state.status, statusAfter: state.status });
       return null;
     }
     const { reply } = decision;
@@ -108,16 +124,42 @@ export class DialogueService {
       nextState: decision.nextState,
     });
     // Not stored: an agent took over meanwhile, and the bot stays silent.
-    this.deps.onAnswered?.({ message, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
+    this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
     if (!stored) return null;
     this.deps.onReplied?.(reply.source, (performance.now() - started) / 1000);
     this.deps.logger.debug({ conversationId: message.conversationId, source: reply.source, intent: reply.intent }, 'bot replied');
     return stored;
   }
 
-  private async earlierVisitorTexts(message: Message): Promise<string[]> {
-    const recent = await this.deps.store.history(message.conversationId, EARLIER_MESSAGES_FOR_LANGUAGE);
-    return recent.filter((earlier) => earlier.role === 'visitor' && earlier.seq < message.seq).map((earlier) => earlier.text);
+  private async handOverNow(conversationId: string, language?: string): Promise<{ status: ConversationStatus; reply: Message | null }> {
+    const { store } = this.deps;
+    const started = performance.now();
+    const state = await store.conversationState(conversationId);
+    if (!state) throw new Error(`no conversation ${conversationId} to hand over`);
+    const catalogue = this.deps.catalogue();
+    // No message to read the language from: what the client sent, else the conversation's own.
+    const chosen = await chooseLanguage({ sent: language, text: '', supported: catalogue.languages, earlierTexts: () => this.earlierVisitorTexts(conversationId) });
+    const decision = decideHandoffRequest({ state, catalogue, language: chosen.language });
+    if (!decision.reply) return { status: state.status, reply: null };
+    const stored = await store.appendBotReply({
+      conversationId,
+      replyToId: null,
+      text: decision.reply.text,
+      source: decision.reply.source,
+      latencyMs: performance.now() - started,
+      details: { language: chosen.language },
+      nextState: decision.nextState,
+    });
+    this.deps.onAnswered?.({ conversationId, message: null, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
+    // Not stored: an agent took the conversation over meanwhile.
+    if (!stored) return { status: (await store.conversationState(conversationId))?.status ?? state.status, reply: null };
+    this.deps.onReplied?.(decision.reply.source, (performance.now() - started) / 1000);
+    return { status: decision.nextState.status, reply: stored };
+  }
+
+  private async earlierVisitorTexts(conversationId: string, beforeSeq?: bigint): Promise<string[]> {
+    const recent = await this.deps.store.history(conversationId, EARLIER_MESSAGES_FOR_LANGUAGE);
+    return recent.filter((earlier) => earlier.role === 'visitor' && (beforeSeq === undefined || earlier.seq < beforeSeq)).map((earlier) => earlier.text);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './prisma.ts';
 import { DatabaseUnavailableError, guarded } from './errors.ts';
+import { deterministicUuid } from './deterministic-uuid.ts';
 import { MicroBatcher } from '../concurrency/micro-batcher.ts';
 import type { Conversation, Message } from '../generated/prisma/client.ts';
 import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
@@ -52,9 +53,42 @@ function batched<I, O>(run: (inputs: I[]) => Promise<O[]>, onBatch?: (size: numb
 
 export type { Conversation, Message, ConversationStatus, MessageRole, ReplySource, Rating };
 
+/** A connecting visitor's token generation and the conversation its messages go to. */
+export interface VisitorState {
+  tokenGeneration: number;
+  conversationId: string;
+  /** False until the first message creates the row. */
+  conversationExists: boolean;
+  /** The visitor's latest resolved conversation, still readable (read-only) by this visitor. */
+  previousConversationId: string | null;
+}
+
+/** What the visitor's client and the host page tell about the visitor, shown to agents. */
+export interface VisitorContext {
+  name?: string | undefined;
+  email?: string | undefined;
+  language?: string | undefined;
+  page?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+/**
+ * A visitor's conversation ids are derived from its id and how many conversations it had before, so
+ * two tabs that connect before either has sent a message agree on the conversation they share.
+ */
+function nthConversationId(visitorId: string, ordinal: number): string {
+  return deterministicUuid('frontdesk-conversation', visitorId, String(ordinal));
+}
+
+/** The state of a visitor id that has no row yet: nothing to read. */
+export function newVisitorState(visitorId: string): VisitorState {
+  return { tokenGeneration: 0, conversationId: nthConversationId(visitorId, 0), conversationExists: false, previousConversationId: null };
+}
+
 export interface BotReplyInput {
   conversationId: string;
-  replyToId: string;
+  /** The visitor message answered; null for a handover the visitor asked for without a message. */
+  replyToId: string | null;
   text: string;
   source: ReplySource;
   intent?: string | null;
@@ -77,25 +111,68 @@ export class ChatStore {
     private readonly options: { onBatch?: (statement: BatchedStatement, size: number) => void } = {},
   ) {}
 
-  async touchVisitor(visitorId: string): Promise<void> {
+  /**
+   * Where a returning visitor's chat goes, in one indexed read: the open conversation, or else the id
+   * the next one will have (created by `createConversation` on the first message, so connecting
+   * writes nothing), and the latest resolved one, which the visitor may still read. The visitor's
+   * token generation comes along for the revocation check.
+   */
+  async visitorState(visitorId: string): Promise<VisitorState> {
+    const [row] = await guarded(() =>
+      raw(() => this.prisma.$queryRaw<Array<{ tokenGeneration: number; openConversationId: string | null; previousConversationId: string | null; conversations: bigint }>>`
+        SELECT v."tokenGeneration",
+          (SELECT c.id FROM "Conversation" c WHERE c."visitorId" = v.id AND c.status <> 'resolved' ORDER BY c."createdAt" DESC LIMIT 1) AS "openConversationId",
+          (SELECT c.id FROM "Conversation" c WHERE c."visitorId" = v.id AND c.status = 'resolved' ORDER BY c."createdAt" DESC LIMIT 1) AS "previousConversationId",
+          (SELECT count(*) FROM "Conversation" c WHERE c."visitorId" = v.id) AS conversations
+        FROM "Visitor" v WHERE v.id = ${visitorId}::uuid`),
+    );
+    if (!row) return newVisitorState(visitorId);
+    const { tokenGeneration, previousConversationId } = row;
+    if (row.openConversationId) return { tokenGeneration, conversationId: row.openConversationId, conversationExists: true, previousConversationId };
+    return { tokenGeneration, conversationId: nthConversationId(visitorId, Number(row.conversations)), conversationExists: false, previousConversationId };
+  }
+
+  /**
+   * Creates the visitor (or marks it seen) and the conversation `visitorState` named, and records the
+   * visitor's context; a repeat creates nothing and refreshes the context (what it does not say is kept).
+   */
+  async createConversation(visitorId: string, conversationId: string, context: VisitorContext = {}): Promise<void> {
+    const value = (field: keyof VisitorContext) => context[field] ?? null;
     await guarded(() =>
-      this.prisma.visitor.upsert({
-        where: { id: visitorId },
-        create: { id: visitorId },
-        update: { lastSeenAt: new Date() },
-      }),
+      raw(() => this.prisma.$executeRaw`
+        WITH visitor AS (
+          INSERT INTO "Visitor" (id, name, email) VALUES (${visitorId}::uuid, ${value('name')}, ${value('email')})
+          ON CONFLICT (id) DO UPDATE SET "lastSeenAt" = now(),
+            name = COALESCE(EXCLUDED.name, "Visitor".name), email = COALESCE(EXCLUDED.email, "Visitor".email)
+          RETURNING id
+        )
+        INSERT INTO "Conversation" (id, "visitorId", language, page, "userAgent")
+        SELECT ${conversationId}::uuid, id, ${value('language')}, ${value('page')}, ${value('userAgent')} FROM visitor
+        ON CONFLICT (id) DO UPDATE SET
+          language = COALESCE(EXCLUDED.language, "Conversation".language),
+          page = COALESCE(EXCLUDED.page, "Conversation".page),
+          "userAgent" = COALESCE(EXCLUDED."userAgent", "Conversation"."userAgent")
+        WHERE "Conversation"."visitorId" = EXCLUDED."visitorId"`),
     );
   }
 
-  /** The visitor's open conversation, or a new one when every earlier conversation is resolved. */
-  async openConversation(visitorId: string): Promise<Conversation> {
-    return guarded(async () => {
-      const open = await this.prisma.conversation.findFirst({
-        where: { visitorId, status: { not: 'resolved' } },
-        orderBy: { createdAt: 'desc' },
-      });
-      return open ?? this.prisma.conversation.create({ data: { id: randomUUID(), visitorId } });
-    });
+  /** A conversation's state, or null when it has no row yet. */
+  async conversationState(conversationId: string): Promise<Pick<Conversation, 'status' | 'consecutiveFallbacks'> | null> {
+    return guarded(() => this.prisma.conversation.findUnique({ where: { id: conversationId }, select: { status: true, consecutiveFallbacks: true } }));
+  }
+
+  /**
+   * Makes every visitor token issued so far invalid at the next handshake (erasing a visitor calls
+   * this). The generation lives on the Visitor row, so an erase keeps that row: it holds no personal data.
+   */
+  async revokeVisitorTokens(visitorId: string): Promise<void> {
+    await guarded(() =>
+      this.prisma.visitor.upsert({
+        where: { id: visitorId },
+        create: { id: visitorId, tokenGeneration: 1 },
+        update: { tokenGeneration: { increment: 1 } },
+      }),
+    );
   }
 
   /**
@@ -223,9 +300,15 @@ export class ChatStore {
     return ids.map((id) => byId.get(id) ?? null);
   }, (size) => this.options.onBatch?.('append_bot_reply', size));
 
-  async history(conversationId: string, limit = 500): Promise<Message[]> {
+  /** The newest `limit` messages, oldest first, with the display name of each agent message's author. */
+  async history(conversationId: string, limit = 500): Promise<Array<Message & { agent: { name: string } | null }>> {
     return guarded(async () => {
-      const newestFirst = await this.prisma.message.findMany({ where: { conversationId }, orderBy: { seq: 'desc' }, take: limit });
+      const newestFirst = await this.prisma.message.findMany({
+        where: { conversationId },
+        orderBy: { seq: 'desc' },
+        take: limit,
+        include: { agent: { select: { name: true } } },
+      });
       return newestFirst.reverse();
     });
   }

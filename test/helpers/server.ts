@@ -30,7 +30,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 
 export interface VisitorConnection {
   socket: Socket;
-  session: { visitorToken: string; conversationId: string };
+  session: { visitorToken: string; conversationId: string; previousConversationId?: string };
 }
 
 export function connectVisitor(url: string, auth: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<VisitorConnection> {
