@@ -5,7 +5,7 @@
 // labels, 58 of 1,506 valid and 143 of 2,000 test (7.2%) disagree with BANKING77, and 51 of the
 // 1,080 id-oos test messages are messages of the 50 in-scope intents.
 import { OUT_OF_SCOPE, type LabelledExample } from '../src/nlu/types.ts';
-import { normalizedKey as key } from '../src/training/training-set.ts';
+import { normalizedKey as key } from '../src/corpus/training-set.ts';
 
 export interface Relabelled {
   examples: LabelledExample[];

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/nlu/runtime.ts';
 import { relabelFromReference } from './banking77-oos-labels.ts';
 import { OUT_OF_SCOPE, type LabelledExample } from '../src/nlu/types.ts';
-import { readDatasets } from '../src/training/datasets.ts';
-import { evaluateModel, scoreExamples, type ScoredExample } from '../src/training/evaluate.ts';
-import { trainModel } from '../src/training/train.ts';
-import type { Hyperparameters } from '../src/training/trainer.ts';
+import { readDatasets } from '../src/corpus/datasets.ts';
+import { evaluateModel, scoreExamples, type ScoredExample } from '../src/evaluation/evaluate.ts';
+import { trainModel } from '../src/fitting/train-builtin.ts';
+import type { Hyperparameters } from '../src/fitting/network-trainer.ts';
 
 const DATASETS_DIR = process.env.FRONTDESK_DATASETS ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/datasets');
 

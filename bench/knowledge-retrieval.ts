@@ -24,7 +24,7 @@ import { featurize, type FeaturizerConfig } from '../src/nlu/featurizer.ts';
 import { createActivations, forwardActivations, projectFeatures, sentenceVector, type NetworkWeights } from '../src/nlu/network.ts';
 import { retrievalQuality, type RetrievalPair } from '../src/nlu/retrieval-quality.ts';
 import { loadModel } from '../src/nlu/runtime.ts';
-import { trainModel } from '../src/training/train.ts';
+import { trainModel } from '../src/fitting/train-builtin.ts';
 import { embeddingText, loadKnowledge } from '../src/retrieval/knowledge.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

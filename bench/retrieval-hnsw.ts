@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HNSW_PARAMS, VectorIndex, type HnswParams } from '../src/retrieval/vector-index.ts';
-import { createRandom } from '../src/training/random.ts';
+import { createRandom } from '../src/fitting/random.ts';
 
 export type Distribution = 'clustered' | 'uniform';
 

@@ -5,9 +5,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadModel } from '../src/nlu/index.ts';
-import { trainModel } from '../src/training/train.ts';
-import { parseCsv } from '../src/training/datasets.ts';
-import { createRandom, stratifiedSplit } from '../src/training/random.ts';
+import { trainModel } from '../src/fitting/train-builtin.ts';
+import { parseCsv } from '../src/corpus/datasets.ts';
+import { createRandom, stratifiedSplit } from '../src/fitting/random.ts';
 import { VectorIndex } from '../src/retrieval/vector-index.ts';
 import { measureHnsw, optionsFromCommandLine } from './retrieval-hnsw.ts';
 

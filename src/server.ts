@@ -8,11 +8,11 @@ import { createPrismaClient, type PrismaClient } from './store/prisma.ts';
 import { ChatStore } from './store/chat-store.ts';
 import { sharedSecret } from './store/secrets.ts';
 import { loadCatalogue } from './catalogue/index.ts';
-import { ModelRegistry } from './training/registry.ts';
-import { ActiveModel } from './training/active-model.ts';
+import { ModelRegistry } from './models/registry.ts';
+import { ActiveModel } from './models/active-model.ts';
 import { Metrics } from './observability/metrics.ts';
-import { ensureActiveModel } from './training/bootstrap.ts';
-import { currentTrainingSet, knowledgeTexts } from './training/training-set.ts';
+import { ensureActiveModel } from './models/bootstrap.ts';
+import { currentTrainingSet, knowledgeTexts } from './corpus/training-set.ts';
 import { DialogueService } from './dialogue/service.ts';
 import { KnowledgeFallback } from './dialogue/knowledge-fallback.ts';
 import { KnowledgeStore } from './store/knowledge-store.ts';
@@ -25,7 +25,7 @@ import { corsOrigin, originAllowed } from './gateway/origins.ts';
 import { attachAgentWorkspace } from './gateway/agent-api.ts';
 import { registerStaticRoutes } from './gateway/static.ts';
 import { attachScaleOut, resolveScaleOut } from './gateway/scale-out.ts';
-import { startRetrainScheduler } from './training/scheduler.ts';
+import { startRetrainScheduler } from './models/scheduler.ts';
 import { assertPortFree, explainListenError, runWithinBudget } from './lifecycle.ts';
 
 /** After the grace period, how long releasing sockets, pools and the model may take before shutdown moves on. */

@@ -1,5 +1,5 @@
 import { conversationOfSource, type HarvestedAnswer, type KnowledgeStore, type ReuseStatus } from '../store/knowledge-store.ts';
-import { redact } from '../training/redact.ts';
+import { redact } from '../corpus/redact.ts';
 import type { AgentPrincipal } from './auth.ts';
 import { AgentError } from './errors.ts';
 

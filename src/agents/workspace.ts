@@ -12,7 +12,7 @@ import {
   type ConversationSummary,
 } from '../store/workspace-store.ts';
 import type { LabelledExample } from '../nlu/types.ts';
-import { redactedLabelledExamples } from '../training/training-set.ts';
+import { redactedLabelledExamples } from '../corpus/training-set.ts';
 import type { AgentPrincipal } from './auth.ts';
 import { AgentError } from './errors.ts';
 import { allowedActions, botSilent, transition, type AgentAction, type ConversationStatus } from './state-machine.ts';

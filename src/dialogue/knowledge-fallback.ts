@@ -10,7 +10,7 @@ import { VectorIndex } from '../retrieval/vector-index.ts';
 import { agentAnswerSource, isServable, REUSE_CHANNEL, vectorOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
 import type { ChatStore } from '../store/chat-store.ts';
 import { listen, type Subscription } from '../store/notifications.ts';
-import { redact } from '../training/redact.ts';
+import { redact } from '../corpus/redact.ts';
 import type { RetrievalAnswer } from './policy.ts';
 import type { RetrievalFallback } from './service.ts';
 

@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io-client';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { labelledExamples } from '../../src/agents/workspace.ts';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
-import { currentTrainingSet } from '../../src/training/training-set.ts';
+import { currentTrainingSet } from '../../src/corpus/training-set.ts';
 import { ask, connectVisitor, nextEvent, request } from '../helpers/server.ts';
 import { api, connectAgent, login, startAgentTestServer, type AgentTestServer } from './helpers.ts';
 

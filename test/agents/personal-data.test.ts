@@ -8,7 +8,7 @@ import type { Socket } from 'socket.io-client';
 import type { RunningServer } from '../../src/server.ts';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
-import { currentTrainingSet } from '../../src/training/training-set.ts';
+import { currentTrainingSet } from '../../src/corpus/training-set.ts';
 import { ask, connectVisitor, embeddedDatabaseUrl, nextEvent, startTestServer, temporaryDirectory, type VisitorConnection } from '../helpers/server.ts';
 import { api, createAgent, login, testPrisma } from './helpers.ts';
 

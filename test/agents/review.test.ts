@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
 import { CONFIRMED_ORIGIN, labelledMessages, labelsChangedSince } from '../../src/store/training-store.ts';
-import { exportLabelled } from '../../src/training/export.ts';
-import { isEvaluationMessage, learningSets } from '../../src/training/learning-set.ts';
-import { currentTrainingSet } from '../../src/training/training-set.ts';
+import { exportLabelled } from '../../src/corpus/export.ts';
+import { isEvaluationMessage, learningSets } from '../../src/corpus/retraining-sets.ts';
+import { currentTrainingSet } from '../../src/corpus/training-set.ts';
 import { ask, connectVisitor, request } from '../helpers/server.ts';
 import { api, connectAgent, startAgentTestServer, type AgentTestServer } from './helpers.ts';
 

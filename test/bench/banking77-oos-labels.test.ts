@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { relabelFromReference } from '../../bench/banking77-oos-labels.ts';
-import { readDatasets } from '../../src/training/datasets.ts';
+import { readDatasets } from '../../src/corpus/datasets.ts';
 import { DATASETS_DIR } from '../helpers/datasets.ts';
 
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
-import { ModelRegistry } from '../../src/training/registry.ts';
+import { ModelRegistry } from '../../src/models/registry.ts';
 import { connectVisitor, nextEvent, request, temporaryDirectory } from '../helpers/server.ts';
 import { connectAgent, createAgent, login } from '../agents/helpers.ts';
 import { eventually, spawnServer, startTestPostgres, type ServerProcess, type TestPostgres } from './helpers.ts';

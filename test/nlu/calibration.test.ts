@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MicroBatcher } from '../../src/concurrency/micro-batcher.ts';
-import { calibrateOnValidation, chooseThreshold, DEFAULT_THRESHOLD, fitTemperature, MIN_CALIBRATION_MESSAGES, THRESHOLD_RULE } from '../../src/training/calibration.ts';
-import { scoreExamples } from '../../src/training/evaluate.ts';
+import { calibrateOnValidation, chooseThreshold, DEFAULT_THRESHOLD, fitTemperature, MIN_CALIBRATION_MESSAGES, THRESHOLD_RULE } from '../../src/fitting/calibration.ts';
+import { scoreExamples } from '../../src/evaluation/evaluate.ts';
 
 describe('calibration', () => {
   it('fits a temperature above 1 for overconfident logits', () => {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DatasetError, parseCsv, readDataset } from '../../src/training/datasets.ts';
+import { DatasetError, parseCsv, readDataset } from '../../src/corpus/datasets.ts';
 
 async function tempFile(name: string, content: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'frontdesk-datasets-'));

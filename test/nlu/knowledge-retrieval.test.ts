@@ -9,7 +9,7 @@ import { retrievalQuality, rocAuc, type RetrievalPair } from '../../src/nlu/retr
 import { loadModel } from '../../src/nlu/runtime.ts';
 import type { IntentModel } from '../../src/nlu/types.ts';
 import { embeddingText, loadKnowledge, type KnowledgeChunk } from '../../src/retrieval/knowledge.ts';
-import { trainModel } from '../../src/training/train.ts';
+import { trainModel } from '../../src/fitting/train-builtin.ts';
 
 const INTENTS = join(import.meta.dirname, '..', '..', 'intents');
 // Small and quick; bench/knowledge-retrieval.ts measures the default model.

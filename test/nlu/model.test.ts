@@ -10,8 +10,8 @@ import { featurize } from '../../src/nlu/featurizer.ts';
 import { forwardFromBuckets } from '../../src/nlu/network.ts';
 import { loadModel } from '../../src/nlu/runtime.ts';
 import { OUT_OF_SCOPE, type IntentModel, type LabelledExample, type ModelRun } from '../../src/nlu/types.ts';
-import { readDataset } from '../../src/training/datasets.ts';
-import { trainModel, type TrainResult } from '../../src/training/train.ts';
+import { readDataset } from '../../src/corpus/datasets.ts';
+import { trainModel, type TrainResult } from '../../src/fitting/train-builtin.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 // Small and quick: the behaviour, not the benchmark (bench/intent.ts measures that).

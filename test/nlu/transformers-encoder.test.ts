@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { createTinyBert } from '../fixtures/tiny-bert.ts';
 import { EncoderError, TransformersEncoder } from '../../src/nlu/transformers/encoder.ts';
 import { readHeadMeta, TransformersIntentModel } from '../../src/nlu/transformers/head.ts';
-import { trainTransformersHead } from '../../src/training/transformers-head.ts';
+import { trainTransformersHead } from '../../src/fitting/train-transformers-head.ts';
 import type { LabelledExample } from '../../src/nlu/types.ts';
 
 const INTENTS_DIR = new URL('../../intents/', import.meta.url);

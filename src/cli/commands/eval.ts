@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadAnyModel } from '../../nlu/load.ts';
-import { readDatasets } from '../../training/datasets.ts';
-import { evaluateModel, type ModelEvaluation } from '../../training/evaluate.ts';
-import { renderReport } from '../../training/report.ts';
+import { readDatasets } from '../../corpus/datasets.ts';
+import { evaluateModel, type ModelEvaluation } from '../../evaluation/evaluate.ts';
+import { renderReport } from '../../evaluation/report.ts';
 
 interface EvalCommandOptions {
   model: string;

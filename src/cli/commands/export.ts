@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { withDatabase } from '../context.ts';
-import { exportConversations, exportLabelled } from '../../training/export.ts';
+import { exportConversations, exportLabelled } from '../../corpus/export.ts';
 
 export function registerExportCommand(program: Command): void {
   program

@@ -1,10 +1,10 @@
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { withDatabase } from '../context.ts';
-import { importFile, type ImportProgress } from '../../training/importer.ts';
-import type { ImportFormat } from '../../training/import.ts';
+import { importFile, type ImportProgress } from '../../corpus/import-file.ts';
+import type { ImportFormat } from '../../corpus/log-formats.ts';
 import { loadCatalogue } from '../../catalogue/index.ts';
-import { learnableIntents } from '../../training/training-set.ts';
+import { learnableIntents } from '../../corpus/training-set.ts';
 
 function progressReporter(): { onProgress: (progress: ImportProgress) => void; stop: () => void } {
   if (!process.stderr.isTTY) {

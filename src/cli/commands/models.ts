@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { ModelRegistry } from '../../training/registry.ts';
+import { ModelRegistry } from '../../models/registry.ts';
 import { withDatabase } from '../context.ts';
-import { rollback } from '../../training/retrain.ts';
+import { rollback } from '../../models/retrain.ts';
 
 export function registerModelsCommand(program: Command): void {
   const models = program.command('models').description('List and promote intent model versions');

@@ -1,18 +1,18 @@
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { readDatasets } from '../../training/datasets.ts';
-import { trainModel, type TrainProgress } from '../../training/train.ts';
+import { readDatasets } from '../../corpus/datasets.ts';
+import { trainModel } from '../../fitting/train-builtin.ts';
 import { loadCatalogue } from '../../catalogue/index.ts';
-import { trainAndRegister } from '../../training/bootstrap.ts';
-import { ModelRegistry } from '../../training/registry.ts';
-import { currentTrainingSet, knowledgeTexts } from '../../training/training-set.ts';
+import { trainAndRegister } from '../../models/bootstrap.ts';
+import { ModelRegistry } from '../../models/registry.ts';
+import { currentTrainingSet, knowledgeTexts } from '../../corpus/training-set.ts';
 import { join } from 'node:path';
 import { withDatabase } from '../context.ts';
 import { TransformersEncoder } from '../../nlu/transformers/index.ts';
-import { trainTransformersHead } from '../../training/transformers-head.ts';
+import { trainTransformersHead } from '../../fitting/train-transformers-head.ts';
 import type { LabelledExample } from '../../nlu/types.ts';
-import { createRandom, stratifiedSplit } from '../../training/random.ts';
-import { retrain } from '../../training/retrain.ts';
+import { createRandom, stratifiedSplit } from '../../fitting/random.ts';
+import { retrain, type RetrainProgress } from '../../models/retrain.ts';
 
 interface TrainCommandOptions {
   data: string[];
@@ -28,7 +28,7 @@ interface TrainCommandOptions {
 }
 
 /** Progress as a bar on a terminal, as plain lines in logs and pipes. */
-function progressReporter(): { onProgress: (progress: TrainProgress) => void; stop: () => void } {
+function progressReporter(): { onProgress: (progress: RetrainProgress) => void; stop: () => void } {
   if (!process.stderr.isTTY) {
     return {
       onProgress: (progress) => {
@@ -123,10 +123,7 @@ async function trainAndGate(seed: number, margin: number | undefined): Promise<v
       const result = await retrain({
         prisma, databaseUrl, registry: new ModelRegistry(prisma), catalogue, intentsDir: config.intentsDir, dataDir: config.dataDir, logger, seed,
         margin: margin ?? config.promotionMargin, trigger: 'cli',
-        onProgress: (progress) => {
-          if (progress.phase === 'epoch') reporter.onProgress({ phase: 'epoch', epoch: progress.epoch ?? 0, maxEpochs: progress.maxEpochs ?? 0, trainLoss: progress.trainLoss ?? 0, validationAccuracy: progress.validationAccuracy ?? 0 } as TrainProgress);
-          else if (progress.phase === 'gate') process.stderr.write(process.stderr.isTTY ? '' : 'gate\n');
-        },
+        onProgress: reporter.onProgress,
       });
       reporter.stop();
       for (const reason of result.report?.reasons ?? []) process.stderr.write(`${reason}\n`);

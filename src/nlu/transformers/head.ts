@@ -1,5 +1,5 @@
 // Serving a Transformers.js back-end artifact: the pretrained encoder (Transformers.js) and the
-// classification head trained on its sentence vectors (src/training/transformers-head.ts):
+// classification head trained on its sentence vectors (src/fitting/train-transformers-head.ts):
 //   head.onnx   input `embedding` float [N, D] → outputs `probs` [N, C] (and `logits`)
 //   meta.json   { encoder: "transformers", encoderModel, pooling, dimensions, labels, ... }
 import { readFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { luhnValid, redact, redactDetailed } from '../../src/training/redact.ts';
+import { luhnValid, redact, redactDetailed } from '../../src/corpus/redact.ts';
 
 test('emails, Luhn-valid card numbers, phone numbers and street addresses are redacted', () => {
   const result = redactDetailed('I am jane.doe+shop@example.co.uk, card 4111 1111 1111 1111, call (791) 582-4288 or +44 20 7946 0958; I live at 1234 Main Street, Apt 5');

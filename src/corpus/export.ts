@@ -1,4 +1,4 @@
-// Exports for other tools, always redacted (src/training/redact.ts):
+// Exports for other tools, always redacted (src/corpus/redact.ts):
 //  - labelled examples: one `{ "text", "intent", "origin" }` line per labelled visitor message, the
 //    latest label of a text winning, an explicit one over a `confirmed` one (the rows a retraining
 //    learns from, before the evaluation split);

@@ -2,9 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
-import { trainModel } from '../../src/training/train.ts';
-import { runGate } from '../../src/training/gate.ts';
-import { createRandom } from '../../src/training/random.ts';
+import { trainModel } from '../../src/fitting/train-builtin.ts';
+import { runGate } from '../../src/evaluation/gate.ts';
+import { createRandom } from '../../src/fitting/random.ts';
 import type { LabelledExample } from '../../src/nlu/types.ts';
 import { temporaryDirectory } from '../helpers/temp.ts';
 

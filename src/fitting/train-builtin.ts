@@ -7,9 +7,9 @@ import { buildIntentGraph } from '../nlu/intent-graph.ts';
 import type { NetworkWeights } from '../nlu/network.ts';
 import { OUT_OF_SCOPE, type LabelledExample, type ModelMeta, type ModelMetrics } from '../nlu/types.ts';
 import { calibrateOnValidation } from './calibration.ts';
-import { metricsOf, type Evaluation } from './evaluate.ts';
+import { metricsOf, type Evaluation } from '../evaluation/evaluate.ts';
 import { createRandom, stratifiedSplit } from './random.ts';
-import { DEFAULT_HYPERPARAMETERS, fitLinearSvm, predictLogits, trainNetwork, validationAccuracy, withLinearPath, type EncodedExample, type EpochReport, type Hyperparameters } from './trainer.ts';
+import { DEFAULT_HYPERPARAMETERS, fitLinearSvm, predictLogits, trainNetwork, validationAccuracy, withLinearPath, type EncodedExample, type EpochReport, type Hyperparameters } from './network-trainer.ts';
 
 /** Share of the training data held out for validation when no validation set is given. */
 export const VALIDATION_FRACTION = 0.1;

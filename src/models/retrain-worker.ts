@@ -1,10 +1,11 @@
 // Worker-thread entry of a retraining: trains the candidate and runs the promotion gate off the
 // request path, so that the server's event loop keeps answering visitors while it works. The
-// parent (src/training/retrain.ts) does every database write.
+// parent (src/models/retrain.ts) does every database write.
 import { parentPort, workerData } from 'node:worker_threads';
-import { trainModel, type TrainResult } from './train.ts';
-import { runGate, type GateReport } from './gate.ts';
+import { trainModel, type TrainResult } from '../fitting/train-builtin.ts';
+import { runGate, type GateReport } from '../evaluation/gate.ts';
 import type { LabelledExample } from '../nlu/types.ts';
+import type { RetrainProgress } from './retrain.ts';
 
 export interface RetrainJob {
   name: string;
@@ -21,7 +22,7 @@ export interface RetrainJob {
 }
 
 export type RetrainWorkerMessage =
-  | { type: 'progress'; phase: string; epoch?: number; maxEpochs?: number; trainLoss?: number; validationAccuracy?: number }
+  | { type: 'progress'; progress: RetrainProgress }
   | { type: 'done'; metrics: TrainResult['metrics']; thresholds: { temperature: number; threshold: number }; seconds: number; report: GateReport | null }
   | { type: 'error'; message: string; stack?: string };
 
@@ -32,13 +33,10 @@ async function run(job: RetrainJob): Promise<void> {
     outDir: job.outDir,
     seed: job.seed,
     unlabelled: job.unlabelled,
-    onProgress: (progress) =>
-      post(progress.phase === 'epoch'
-        ? { type: 'progress', phase: 'epoch', epoch: progress.epoch, maxEpochs: progress.maxEpochs, trainLoss: progress.trainLoss, validationAccuracy: progress.validationAccuracy }
-        : { type: 'progress', phase: progress.phase }),
+    onProgress: (progress) => post({ type: 'progress', progress }),
   });
   const seconds = (performance.now() - started) / 1000;
-  post({ type: 'progress', phase: 'gate' });
+  post({ type: 'progress', progress: { phase: 'gate' } });
   const report = job.gate
     ? await runGate({ candidate: { name: job.name, artifactPath: job.outDir }, active: job.gate.active, frozen: job.gate.frozen, recent: job.gate.recent, margin: job.gate.margin })
     : null;

@@ -13,9 +13,9 @@ import { HEAD_FILE, META_FILE, type TransformersHeadMeta } from '../nlu/transfor
 import type { Pooling, SentenceEncoder } from '../nlu/transformers/encoder.ts';
 import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
 import { calibrateOnValidation } from './calibration.ts';
-import { metricsOf } from './evaluate.ts';
+import { metricsOf } from '../evaluation/evaluate.ts';
 import { createRandom, normalDeviate, shuffleInPlace } from './random.ts';
-import { AdamW } from './trainer.ts';
+import { AdamW } from './network-trainer.ts';
 
 export interface HeadWeights {
   dimension: number;

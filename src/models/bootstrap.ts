@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
-import { trainModel, type TrainProgress } from './train.ts';
+import { trainModel, type TrainProgress } from '../fitting/train-builtin.ts';
 import type { LabelledExample } from '../nlu/types.ts';
 import type { ModelRegistry, ModelVersion } from './registry.ts';
 

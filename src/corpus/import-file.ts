@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { PrismaClient } from '../store/prisma.ts';
 import { importConversations, type ImportConversation } from '../store/import-store.ts';
-import { detectFormat, parseImport, type ImportFormat, type ImportProblem } from './import.ts';
+import { detectFormat, parseImport, type ImportFormat, type ImportProblem } from './log-formats.ts';
 
 export interface ImportProgress {
   done: number;

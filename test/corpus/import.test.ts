@@ -7,13 +7,13 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { applyMigrations } from '../../src/store/migrate.ts';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
-import { importFile } from '../../src/training/importer.ts';
-import { csvRecords, parseImport } from '../../src/training/import.ts';
-import { exportConversations, exportLabelled } from '../../src/training/export.ts';
+import { importFile } from '../../src/corpus/import-file.ts';
+import { csvRecords, parseImport } from '../../src/corpus/log-formats.ts';
+import { exportConversations, exportLabelled } from '../../src/corpus/export.ts';
 import { temporaryDirectory } from '../helpers/temp.ts';
 import { Writable } from 'node:stream';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
-import { currentTrainingSet, learnableIntents } from '../../src/training/training-set.ts';
+import { currentTrainingSet, learnableIntents } from '../../src/corpus/training-set.ts';
 
 const logger = createLogger('silent');
 const dir = temporaryDirectory();

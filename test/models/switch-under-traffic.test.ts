@@ -8,8 +8,8 @@ import { embeddedDatabaseUrl } from '../helpers/server.ts';
 import type { RunningServer } from '../../src/server.ts';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
-import { ModelRegistry } from '../../src/training/registry.ts';
-import { retrain, rollback } from '../../src/training/retrain.ts';
+import { ModelRegistry } from '../../src/models/registry.ts';
+import { retrain, rollback } from '../../src/models/retrain.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
 const dir = temporaryDirectory();

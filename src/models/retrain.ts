@@ -12,11 +12,12 @@ import type { Logger } from '../observability/logger.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import { labelsChangedSince } from '../store/training-store.ts';
-import { DEFAULT_PROMOTION_MARGIN, type GateReport } from './gate.ts';
-import { learningSets, type LearningSetOptions, type LearningSets } from './learning-set.ts';
+import { DEFAULT_PROMOTION_MARGIN, type GateReport } from '../evaluation/gate.ts';
+import { learningSets, type LearningSetOptions, type LearningSets } from '../corpus/retraining-sets.ts';
 import type { ModelRegistry, ModelVersion } from './registry.ts';
 import type { RetrainJob, RetrainWorkerMessage } from './retrain-worker.ts';
-import { knowledgeTexts } from './training-set.ts';
+import type { TrainProgress } from '../fitting/train-builtin.ts';
+import { knowledgeTexts } from '../corpus/training-set.ts';
 
 const RETRAIN_LOCK_KEY = 7_404_120_114;
 
@@ -27,13 +28,8 @@ export class RetrainBusyError extends Error {
   }
 }
 
-export interface RetrainProgress {
-  phase: string;
-  epoch?: number;
-  maxEpochs?: number;
-  trainLoss?: number;
-  validationAccuracy?: number;
-}
+/** Training's own progress, then the promotion gate. */
+export type RetrainProgress = TrainProgress | { phase: 'gate' };
 
 export interface RetrainOptions {
   prisma: PrismaClient;
@@ -82,7 +78,7 @@ export function runRetrainJob(job: RetrainJob, onProgress?: (progress: RetrainPr
       void worker.terminate();
     }, { once: true });
     worker.on('message', (message: RetrainWorkerMessage) => {
-      if (message.type === 'progress') onProgress?.(message);
+      if (message.type === 'progress') onProgress?.(message.progress);
       else if (message.type === 'done') {
         settled = true;
         resolve(message);

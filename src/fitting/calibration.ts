@@ -1,7 +1,7 @@
 // Temperature scaling and the out-of-scope threshold, both fitted on validation data.
 import { argmax, softmax } from '../nlu/network.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
-import { scoreExamples, type Evaluation } from './evaluate.ts';
+import { scoreExamples, type Evaluation } from '../evaluation/evaluate.ts';
 
 /** Mean negative log-likelihood of the labels under softmax(logits / temperature). */
 function meanNll(logits: readonly Float32Array[], labels: readonly number[], temperature: number): number {

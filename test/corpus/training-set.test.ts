@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assembleTrainingSet } from '../../src/training/training-set.ts';
+import { assembleTrainingSet } from '../../src/corpus/training-set.ts';
 
 test('corrections win over the catalogue and older labels; duplicates collapse', () => {
   const set = assembleTrainingSet(
