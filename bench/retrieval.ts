@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadModel } from '../src/nlu/index.ts';
 import { trainModel } from '../src/fitting/train-builtin.ts';
-import { parseCsv } from '../src/corpus/datasets.ts';
+import { parseCsvTable } from '../src/corpus/datasets.ts';
 import { createRandom, stratifiedSplit } from '../src/fitting/random.ts';
 import { VectorIndex } from '../src/retrieval/vector-index.ts';
 import { measureHnsw, optionsFromCommandLine } from './retrieval-hnsw.ts';
@@ -25,8 +25,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function measureAnswerRetrieval(): Promise<Record<string, unknown>> {
-  const [header, ...records] = parseCsv(await readFile(BITEXT, 'utf8'), BITEXT);
-  const column = (name: string) => header!.fields.indexOf(name);
+  const { header, rows: records } = parseCsvTable(await readFile(BITEXT, 'utf8'), BITEXT);
+  const column = (name: string) => header.indexOf(name);
   const [question, intent, answer] = [column('instruction'), column('intent'), column('response')];
   const rows: Row[] = records.map((record) => ({ question: record.fields[question]!, intent: record.fields[intent]!, answer: record.fields[answer]! }));
   // Past conversations (train) are indexed by their question; new visitors (test) ask.

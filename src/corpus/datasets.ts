@@ -4,6 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { LabelledExample } from '../nlu/types.ts';
+import { findLabelColumns, INTENT_COLUMNS, readCsvTable, TEXT_COLUMNS, type CsvRecord } from './csv.ts';
 
 export class DatasetError extends Error {
   constructor(
@@ -14,79 +15,6 @@ export class DatasetError extends Error {
     super(line === null ? `${file}: ${reason}` : `${file}:${line}: ${reason}`);
     this.name = 'DatasetError';
   }
-}
-
-const TEXT_COLUMNS = ['text', 'utterance', 'instruction'];
-const INTENT_COLUMNS = ['intent', 'category', 'label'];
-
-/** One CSV record with the 1-based line on which it starts. */
-export interface CsvRecord {
-  line: number;
-  fields: string[];
-}
-
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks; CRLF or LF. */
-export function parseCsv(content: string, file: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  let fieldWasQuoted = false;
-  let line = 1;
-  let recordLine = 1;
-  const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
-  const endRecord = () => {
-    fields.push(field);
-    // A blank line is no record.
-    if (!(fields.length === 1 && fields[0] === '' && !fieldWasQuoted)) records.push({ line: recordLine, fields });
-    fields = [];
-    field = '';
-    fieldWasQuoted = false;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (inQuotes) {
-      if (char === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
-      } else {
-        if (char === '\n') line++;
-        field += char;
-      }
-      continue;
-    }
-    if (char === '"') {
-      if (field !== '') throw new DatasetError(file, line, 'a quote inside an unquoted field (quote the whole field and double inner quotes)');
-      inQuotes = true;
-      fieldWasQuoted = true;
-    } else if (char === ',') {
-      fields.push(field);
-      field = '';
-      fieldWasQuoted = false;
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      if (fieldWasQuoted) throw new DatasetError(file, line, 'text after a closing quote');
-      field += char;
-    }
-  }
-  if (inQuotes) throw new DatasetError(file, recordLine, 'a quoted field is never closed');
-  if (field !== '' || fields.length > 0 || fieldWasQuoted) endRecord();
-  return records;
-}
-
-function columnIndex(header: string[], names: string[]): number {
-  const normalized = header.map((name) => name.trim().toLowerCase());
-  for (const name of names) {
-    const index = normalized.indexOf(name);
-    if (index >= 0) return index;
-  }
-  return -1;
 }
 
 /**
@@ -108,26 +36,29 @@ function failAt(file: string, line: number | null, prefix = ''): (reason: string
   };
 }
 
-export function parseCsvExamples(content: string, file: string): LabelledExample[] {
-  const [header, ...rows] = parseCsv(content, file);
-  if (!header) throw new DatasetError(file, null, 'empty file');
-  const textColumn = columnIndex(header.fields, TEXT_COLUMNS);
-  const intentColumn = columnIndex(header.fields, INTENT_COLUMNS);
-  if (textColumn < 0 || intentColumn < 0) {
-    throw new DatasetError(file, 1, `the header must name a text column (${TEXT_COLUMNS.join('/')}) and an intent column (${INTENT_COLUMNS.join('/')}); found ${header.fields.join(',')}`);
-  }
-  return rows
-    .map((row) => {
-      if (row.fields.length !== header.fields.length) {
-        throw new DatasetError(file, row.line, `expected ${header.fields.length} fields like the header, found ${row.fields.length}`);
-      }
-      return toExample(row.fields[textColumn], row.fields[intentColumn], failAt(file, row.line));
-    })
-    .filter(present);
+/** A CSV file's header and rows; the first malformed record fails with its line. */
+export function parseCsvTable(content: string, file: string): { header: string[]; rows: Array<{ line: number; fields: string[] }> } {
+  const table = readCsvTable(content);
+  if (!table) throw new DatasetError(file, null, 'empty file');
+  const fieldsOf = (record: CsvRecord): string[] => {
+    if ('error' in record) throw new DatasetError(file, record.line, record.error);
+    return record.fields;
+  };
+  return { header: fieldsOf(table.header), rows: table.rows.map((row) => ({ line: row.line, fields: fieldsOf(row) })) };
 }
 
+export function parseCsvExamples(content: string, file: string): LabelledExample[] {
+  const { header, rows } = parseCsvTable(content, file);
+  const { text, intent } = findLabelColumns(header);
+  if (text === null || intent === null) {
+    throw new DatasetError(file, 1, `the header must name a text column (${TEXT_COLUMNS.join('/')}) and an intent column (${INTENT_COLUMNS.join('/')}); found ${header.join(',')}`);
+  }
+  return rows.map((row) => toExample(row.fields[text], row.fields[intent], failAt(file, row.line))).filter(present);
+}
+
+/** JSON records name their intent like a CSV header does. */
 function intentOf(record: Record<string, unknown>): unknown {
-  return record.intent ?? record.category ?? record.label;
+  return INTENT_COLUMNS.map((name) => record[name]).find((value) => value !== undefined && value !== null);
 }
 
 export function parseJsonlExamples(content: string, file: string): LabelledExample[] {

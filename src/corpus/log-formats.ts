@@ -2,8 +2,8 @@
 //  - abcd:  the ABCD JSON file, an array of [transcript, subflow]; the transcript's turns are
 //           separated by blank lines and prefixed USR: (customer), SYS: (agent), ACT: (system action,
 //           skipped). The subflow labels the first customer turn that states a request.
-//  - csv:   a header naming `text` and `intent` (or `category`/`label`); each row is a one-message
-//           conversation, the intent optional.
+//  - csv:   a header naming a text column and, optionally, an intent column (the names that count are
+//           in csv.ts); each row is a one-message conversation.
 //  - jsonl: one conversation per line, `{ "id"?, "messages": [{ "role", "text", "intent"? }] }`.
 // Parsing never throws for a bad record: it yields the record's line and the reason, and the
 // importer skips it. Every conversation gets an id derived from its content (or its `id`), so
@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
 import type { ImportConversation, ImportMessage, ImportRole } from '../store/import-store.ts';
+import { findLabelColumns, readCsvTable, TEXT_COLUMNS } from './csv.ts';
 
 export type ImportFormat = 'abcd' | 'csv' | 'jsonl';
 
@@ -117,105 +118,18 @@ function parseAbcd(content: string): ImportRecord[] {
 
 // ----------------------------------------------------------------------------------------------- CSV
 
-/**
- * RFC 4180 records that survive a broken one: a syntax error (a stray quote, an unclosed quoted
- * field) is reported for that record's line, and parsing goes on with the next line.
- */
-export function csvRecords(content: string): Array<{ line: number; fields: string[] } | { line: number; error: string }> {
-  const out: Array<{ line: number; fields: string[] } | { line: number; error: string }> = [];
-  let i = 0;
-  let line = 1;
-  const n = content.length;
-  while (i < n) {
-    const startLine = line;
-    const fields: string[] = [];
-    let field = '';
-    let error: string | null = null;
-    let quoted = false;
-    let recordStart = i;
-    for (;;) {
-      if (i >= n) {
-        fields.push(field);
-        break;
-      }
-      const char = content[i]!;
-      if (char === '"' && field === '' && !quoted) {
-        // A quoted field: up to the closing quote; doubled quotes are one quote.
-        quoted = true;
-        i++;
-        let closed = false;
-        while (i < n) {
-          const c = content[i]!;
-          if (c === '"') {
-            if (content[i + 1] === '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            closed = true;
-            break;
-          }
-          if (c === '\n') line++;
-          field += c;
-          i++;
-        }
-        if (!closed) {
-          error = 'a quoted field is never closed';
-          // Resume after the record's first line: the rest is probably ordinary records.
-          i = content.indexOf('\n', recordStart);
-          i = i < 0 ? n : i + 1;
-          line = startLine + 1;
-          break;
-        }
-        if (i < n && content[i] !== ',' && content[i] !== '\n' && content[i] !== '\r') {
-          error = 'text after a closing quote';
-        }
-        continue;
-      }
-      if (char === ',') {
-        fields.push(field);
-        field = '';
-        quoted = false;
-        i++;
-        continue;
-      }
-      if (char === '\n' || char === '\r') {
-        fields.push(field);
-        i += char === '\r' && content[i + 1] === '\n' ? 2 : 1;
-        line++;
-        break;
-      }
-      if (char === '"') error ??= 'a quote inside an unquoted field (quote the whole field and double inner quotes)';
-      if (quoted) error ??= 'text after a closing quote';
-      field += char;
-      i++;
-    }
-    recordStart = i;
-    if (error) out.push({ line: startLine, error });
-    else if (!(fields.length === 1 && fields[0] === '')) out.push({ line: startLine, fields });
-  }
-  return out;
-}
-
-const TEXT_COLUMNS = ['text', 'utterance', 'message'];
-const INTENT_COLUMNS = ['intent', 'category', 'label'];
-
 function parseCsvConversations(content: string): ImportRecord[] {
-  const rows = csvRecords(content);
-  const header = rows.shift();
-  if (!header) return [];
-  if (!('fields' in header)) return [{ ok: false, problem: { line: header.line, reason: `header: ${header.error}` } }];
-  const names = header.fields.map((name) => name.trim().toLowerCase());
-  const textIndex = names.findIndex((name) => TEXT_COLUMNS.includes(name));
-  const intentIndex = names.findIndex((name) => INTENT_COLUMNS.includes(name));
-  if (textIndex < 0) return [{ ok: false, problem: { line: header.line, reason: `the header names no text column (${TEXT_COLUMNS.join(', ')})` } }];
+  const table = readCsvTable(content);
+  if (!table) return [];
+  const { header, rows } = table;
+  if ('error' in header) return [{ ok: false, problem: { line: header.line, reason: `header: ${header.error}` } }];
+  const { text: textIndex, intent: intentIndex } = findLabelColumns(header.fields);
+  if (textIndex === null) return [{ ok: false, problem: { line: header.line, reason: `the header names no text column (${TEXT_COLUMNS.join(', ')})` } }];
   return rows.map((row): ImportRecord => {
-    if (!('fields' in row)) return { ok: false, problem: { line: row.line, reason: row.error } };
+    if ('error' in row) return { ok: false, problem: { line: row.line, reason: row.error } };
     try {
-      if (row.fields.length !== header.fields.length) throw new Error(`${row.fields.length} fields, the header has ${header.fields.length}`);
       const text = checkText(row.fields[textIndex], 'text');
-      const intent = intentIndex >= 0 ? checkIntent(row.fields[intentIndex], 'intent') : undefined;
+      const intent = intentIndex === null ? undefined : checkIntent(row.fields[intentIndex], 'intent');
       const messages: ImportMessage[] = [{ role: 'visitor', text, ...(intent ? { intent } : {}) }];
       return { ok: true, conversation: { line: row.line, key: contentKey('csv', messages), messages } };
     } catch (error) {

@@ -8,7 +8,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { applyMigrations } from '../../src/store/migrate.ts';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
 import { importFile } from '../../src/corpus/import-file.ts';
-import { csvRecords, parseImport } from '../../src/corpus/log-formats.ts';
+import { parseImport } from '../../src/corpus/log-formats.ts';
 import { exportConversations, exportLabelled } from '../../src/corpus/export.ts';
 import { temporaryDirectory } from '../helpers/temp.ts';
 import { Writable } from 'node:stream';
@@ -147,17 +147,6 @@ test('exports are redacted, and exported conversations import back as the same c
   const roundTrip = join(dir.path, 'export.jsonl');
   writeFileSync(roundTrip, conversations.lines().map((row) => JSON.stringify(row)).join('\n'));
   assert.equal(parseImport(conversations.lines().map((row) => JSON.stringify(row)).join('\n'), 'jsonl').filter((record) => record.ok).length, exported);
-});
-
-test('the CSV reader resumes after a broken record', () => {
-  assert.deepEqual(csvRecords('a,b\n"q""uoted, and\nmulti-line",3\r\nst"ray,4\n5,6\n"x,1\n1,2\n'), [
-    { line: 1, fields: ['a', 'b'] },
-    { line: 2, fields: ['q"uoted, and\nmulti-line', '3'] },
-    { line: 4, error: 'a quote inside an unquoted field (quote the whole field and double inner quotes)' },
-    { line: 5, fields: ['5', '6'] },
-    { line: 6, error: 'a quoted field is never closed' },
-    { line: 7, fields: ['1', '2'] },
-  ]);
 });
 
 test('labels of intents outside the catalogue are reported per line and never trained', async () => {

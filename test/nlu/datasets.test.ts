@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DatasetError, parseCsv, readDataset } from '../../src/corpus/datasets.ts';
+import { DatasetError, readDataset } from '../../src/corpus/datasets.ts';
 
 async function tempFile(name: string, content: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'frontdesk-datasets-'));
@@ -13,15 +13,6 @@ async function tempFile(name: string, content: string): Promise<string> {
 }
 
 describe('dataset readers', () => {
-  it('parses CSV quotes, commas, doubled quotes and line breaks', () => {
-    const records = parseCsv('text,intent\r\n"Hi, there","greet"\n"He said ""no""\nthen left",complain\n\n', 'x.csv');
-    assert.deepEqual(records, [
-      { line: 1, fields: ['text', 'intent'] },
-      { line: 2, fields: ['Hi, there', 'greet'] },
-      { line: 3, fields: ['He said "no"\nthen left', 'complain'] },
-    ]);
-  });
-
   it('reads CSV with a category (or label) column as the intent', async () => {
     const path = await tempFile('b.csv', '\ufefftext,category\nWhere is my card?,card_arrival\n');
     assert.deepEqual(await readDataset(path), [{ text: 'Where is my card?', intent: 'card_arrival' }]);
