@@ -5,14 +5,14 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
-import { chooseThreshold, gradeTopHits, Retriever, type ThresholdChoice, type ValidationPair } from '../retrieval/retriever.ts';
+import { chooseThreshold, DEFAULT_TARGET_PRECISION, gradeTopHits, Retriever, type RetrievalHit, type ThresholdChoice, type ValidationPair } from '../retrieval/retriever.ts';
 import { VectorIndex } from '../retrieval/vector-index.ts';
 import { agentAnswerSource, isServable, REUSE_CHANNEL, vectorOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
 import type { ChatStore } from '../store/chat-store.ts';
 import { listen, type Subscription } from '../store/notifications.ts';
 import { redact } from '../corpus/redact.ts';
 import type { RetrievalAnswer } from './policy.ts';
-import type { RetrievalFallback } from './service.ts';
+import type { EncodedSentence, RetrievalFallback } from './service.ts';
 
 /** The sentence encoder of one model version: vectors from different versions are not comparable. */
 export interface Encoder {
@@ -80,14 +80,21 @@ export class KnowledgeFallback implements RetrievalFallback {
     return this.served?.encoderId ?? null;
   }
 
-  async bestAnswer(text: string): Promise<RetrievalAnswer | null> {
+  async bestAnswer(text: string, sentence?: EncodedSentence): Promise<RetrievalAnswer | null> {
     const served = this.served;
-    const encoder = this.options.currentEncoder();
-    // Right after a model switch the index still holds the old encoder's vectors: no answer beats a wrong one.
-    if (!served || !encoder || encoder.id !== served.encoderId || served.threshold.threshold === null) return null;
-    const [top] = await served.retriever.search(text, 1);
+    if (!served || served.threshold.threshold === null) return null;
+    // The vector of the run that classified the text, when it is comparable with the index: no second model run.
+    const reusable = sentence?.encoderId === served.encoderId ? sentence.vector : null;
+    const [top] = reusable ? served.retriever.nearest(reusable, 1) : await this.searchWithCurrentEncoder(served, text);
     if (!top || top.score < served.threshold.threshold) return null;
     return { text: joinSoftLineBreaks(top.meta.text), score: top.score, source: top.meta.source, kind: top.meta.kind, title: top.meta.title };
+  }
+
+  /** Embeds the text again, for a caller without a vector of the index's encoder (e.g. a promotion came in between). */
+  private async searchWithCurrentEncoder(served: Served, text: string): Promise<RetrievalHit<ChunkMeta>[]> {
+    // Right after a model switch the index still holds the old encoder's vectors: no answer beats a wrong one.
+    if (this.options.currentEncoder()?.id !== served.encoderId) return [];
+    return served.retriever.search(text, 1);
   }
 
   /** Syncs the knowledge documents and (re)builds the index for the current encoder; serialised. */
@@ -138,7 +145,7 @@ export class KnowledgeFallback implements RetrievalFallback {
     await index.save();
     const chunks = new Map(live.map((chunk) => [chunk.label, metaOf(chunk)]));
     const retriever = new Retriever<ChunkMeta>({ embed: (texts) => encoder.embed(texts), index, lookup: (label) => chunks.get(chunkOf(label)) });
-    const threshold = chooseThreshold(await gradeTopHits(retriever, await this.validationPairs()), { targetPrecision: this.options.targetPrecision ?? 0.85 });
+    const threshold = chooseThreshold(await gradeTopHits(retriever, await this.validationPairs()), { targetPrecision: this.options.targetPrecision ?? DEFAULT_TARGET_PRECISION });
     this.served = { encoderId: encoder.id, index, chunks, retriever, threshold };
     logger.info({ encoder: encoder.id, chunks: chunks.size, ...synced, threshold }, 'knowledge index ready');
     if (threshold.threshold === null) logger.warn({ encoder: encoder.id }, 'no retrieval threshold reaches the target precision; the retrieval fallback is off');

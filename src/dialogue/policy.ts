@@ -50,6 +50,16 @@ export interface Decision {
   nextState: ConversationState;
 }
 
+/** How the bot falls back when it cannot answer (configured by CLARIFICATIONS_BEFORE_HANDOFF and SUGGESTIONS). */
+export interface PolicySettings {
+  /** Clarifying replies in a row after which the next message the bot cannot answer hands over; 0: hand over at once. */
+  clarificationsBeforeHandoff: number;
+  /** Most suggestion buttons in a clarification, from the model's ranking; 0: ask to rephrase instead. */
+  suggestions: number;
+}
+
+export const DEFAULT_POLICY_SETTINGS: Readonly<PolicySettings> = Object.freeze({ clarificationsBeforeHandoff: 1, suggestions: 3 });
+
 export interface PolicyInput {
   state: ConversationState;
   guess: IntentGuess;
@@ -59,13 +69,12 @@ export interface PolicyInput {
   language?: string;
   /** Picks an answer variant (e.g. the number of bot replies so far), so answers rotate. */
   variant: number;
-  maxSuggestions?: number;
+  /** Default: DEFAULT_POLICY_SETTINGS. */
+  settings?: Readonly<PolicySettings>;
 }
 
-const FALLBACKS_BEFORE_HANDOFF = 2;
-
 export function decide(input: PolicyInput): Decision {
-  const { state, guess, catalogue, language } = input;
+  const { state, guess, catalogue, language, settings = DEFAULT_POLICY_SETTINGS } = input;
   if (state.status === 'agent' || state.status === 'waiting_for_agent') {
     return { reply: null, nextState: state };
   }
@@ -101,13 +110,12 @@ export function decide(input: PolicyInput): Decision {
     };
   }
 
-  const fallbacks = open.consecutiveFallbacks + 1;
-  if (fallbacks >= FALLBACKS_BEFORE_HANDOFF) return handOver(catalogue.botText('handoff', language), { confidence: guess.confidence });
+  if (open.consecutiveFallbacks >= settings.clarificationsBeforeHandoff) return handOver(catalogue.botText('handoff', language), { confidence: guess.confidence });
 
   const suggestions = guess.ranking
     .map((entry) => catalogue.get(entry.intent))
     .filter((intent): intent is NonNullable<typeof intent> => intent !== undefined)
-    .slice(0, input.maxSuggestions ?? 3)
+    .slice(0, settings.suggestions)
     .map((intent) => ({ intent: intent.name, label: catalogue.label(intent.name, language) }));
   return {
     reply: {
@@ -116,7 +124,7 @@ export function decide(input: PolicyInput): Decision {
       confidence: guess.confidence,
       suggestions,
     },
-    nextState: { status: 'bot', consecutiveFallbacks: fallbacks },
+    nextState: { status: 'bot', consecutiveFallbacks: open.consecutiveFallbacks + 1 },
   };
 }
 

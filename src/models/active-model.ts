@@ -14,6 +14,15 @@ interface Loaded {
 }
 
 /**
+ * A prediction of the version in service, with its sentence vector tagged by the encoder that made
+ * it: vectors of different versions are not comparable, and the version may change before it is used.
+ */
+export type ServedPrediction = Omit<IntentPrediction, 'embedding'> & { sentence: { encoderId: string; vector: Float32Array } };
+
+/** The sentence encoder of a version is the version itself: its name identifies the vectors it makes. */
+const encoderIdOf = (version: ModelVersion) => version.name;
+
+/**
  * The model version this process serves. A promotion loads the new version next to the old one and
  * swaps them atomically; the old one is closed only after its in-flight calls finish, so a switch
  * never fails or drops a message.
@@ -42,25 +51,33 @@ export class ActiveModel {
     return this.loaded?.model ?? null;
   }
 
+  /** The encoder that `embed` uses now; null before a version is loaded. */
+  get encoderId(): string | null {
+    return this.loaded ? encoderIdOf(this.loaded.version) : null;
+  }
+
   /** Called after every switch to a new version (e.g. to re-embed the knowledge index). */
   onSwitch(listener: (version: ModelVersion, model: IntentModel) => void): void {
     this.switchListeners.push(listener);
   }
 
-  classify(text: string): Promise<IntentPrediction> {
-    return this.use((model) => model.classify(text));
+  classify(text: string): Promise<ServedPrediction> {
+    return this.use(async ({ model, version }) => {
+      const { embedding, ...prediction } = await model.classify(text);
+      return { ...prediction, sentence: { encoderId: encoderIdOf(version), vector: embedding } };
+    });
   }
 
   embed(texts: string[]): Promise<Float32Array[]> {
-    return this.use((model) => model.embed(texts));
+    return this.use(({ model }) => model.embed(texts));
   }
 
-  private async use<T>(call: (model: IntentModel) => Promise<T>): Promise<T> {
+  private async use<T>(call: (loaded: Loaded) => Promise<T>): Promise<T> {
     const loaded = this.loaded;
     if (!loaded) throw new Error('no intent model is loaded');
     loaded.inFlight += 1;
     try {
-      return await call(loaded.model);
+      return await call(loaded);
     } finally {
       loaded.inFlight -= 1;
       if (loaded.retired && loaded.inFlight === 0) void this.closeRetired(loaded);

@@ -2,10 +2,9 @@
 // request path, so that the server's event loop keeps answering visitors while it works. The
 // parent (src/models/retrain.ts) does every database write.
 import { parentPort, workerData } from 'node:worker_threads';
-import { trainModel, type TrainResult } from '../fitting/train-builtin.ts';
+import { trainModel, type TrainProgress, type TrainResult } from '../fitting/train-builtin.ts';
 import { runGate, type GateReport } from '../evaluation/gate.ts';
 import type { LabelledExample } from '../nlu/types.ts';
-import type { RetrainProgress } from './retrain.ts';
 
 export interface RetrainJob {
   name: string;
@@ -20,6 +19,9 @@ export interface RetrainJob {
     margin: number;
   } | null;
 }
+
+/** Training's own progress, then the promotion gate. */
+export type RetrainProgress = TrainProgress | { phase: 'gate' };
 
 export type RetrainWorkerMessage =
   | { type: 'progress'; progress: RetrainProgress }

@@ -15,8 +15,7 @@ import { labelsChangedSince } from '../store/training-store.ts';
 import { DEFAULT_PROMOTION_MARGIN, type GateReport } from '../evaluation/gate.ts';
 import { learningSets, type LearningSetOptions, type LearningSets } from '../corpus/retraining-sets.ts';
 import type { ModelRegistry, ModelVersion } from './registry.ts';
-import type { RetrainJob, RetrainWorkerMessage } from './retrain-worker.ts';
-import type { TrainProgress } from '../fitting/train-builtin.ts';
+import type { RetrainJob, RetrainProgress, RetrainWorkerMessage } from './retrain-worker.ts';
 import { knowledgeTexts } from '../corpus/training-set.ts';
 
 const RETRAIN_LOCK_KEY = 7_404_120_114;
@@ -28,8 +27,7 @@ export class RetrainBusyError extends Error {
   }
 }
 
-/** Training's own progress, then the promotion gate. */
-export type RetrainProgress = TrainProgress | { phase: 'gate' };
+export type { RetrainProgress };
 
 export interface RetrainOptions {
   prisma: PrismaClient;

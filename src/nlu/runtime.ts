@@ -25,8 +25,9 @@ export interface LoadModelOptions {
   logger?: Logger;
 }
 
-interface RunOutput {
-  probs: Float32Array;
+/** What one model run gives for one message: calibrated class probabilities and the sentence vector. */
+export interface RunOutput {
+  probabilities: Float32Array;
   embedding: Float32Array;
 }
 
@@ -99,14 +100,14 @@ function toTensors(batch: readonly SparseFeatures[]): Record<string, ort.Tensor>
   };
 }
 
-/** The answer for one message; the out-of-scope class (if trained) is never an answer. */
-export function predictionFromProbabilities(probabilities: Float32Array, meta: Pick<CommonModelMeta, 'labels' | 'threshold'>): IntentPrediction {
-  const ranking = Array.from(probabilities, (confidence, index) => ({ intent: meta.labels[index]!, confidence }))
+/** The answer for one message from one run's outputs; the out-of-scope class (if trained) is never an answer. */
+export function predictionFromRun(run: RunOutput, meta: Pick<CommonModelMeta, 'labels' | 'threshold'>): IntentPrediction {
+  const ranking = Array.from(run.probabilities, (confidence, index) => ({ intent: meta.labels[index]!, confidence }))
     .filter((entry) => entry.intent !== OUT_OF_SCOPE)
     .sort((a, b) => b.confidence - a.confidence)
     .slice(0, RANKING_SIZE);
   const top = ranking[0]!;
-  return { intent: top.confidence >= meta.threshold ? top.intent : null, topIntent: top.intent, confidence: top.confidence, ranking };
+  return { intent: top.confidence >= meta.threshold ? top.intent : null, topIntent: top.intent, confidence: top.confidence, ranking, embedding: run.embedding };
 }
 
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<IntentModel> {
@@ -123,7 +124,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     const embedding = embeddingOutput.data as Float32Array;
     const width = Number(embeddingOutput.dims[1]);
     return batch.map((_, row) => ({
-      probs: probs.slice(row * classes, (row + 1) * classes),
+      probabilities: probs.slice(row * classes, (row + 1) * classes),
       embedding: embedding.slice(row * width, (row + 1) * width),
     }));
   }, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
@@ -135,10 +136,10 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     executionProvider: provider,
     async classify(text) {
       const [output] = await run([text]);
-      return predictionFromProbabilities(output!.probs, meta);
+      return predictionFromRun(output!, meta);
     },
     async classifyBatch(texts) {
-      return (await run(texts)).map((output) => predictionFromProbabilities(output.probs, meta));
+      return (await run(texts)).map((output) => predictionFromRun(output, meta));
     },
     async embed(texts) {
       return (await run(texts)).map((output) => output.embedding);

@@ -19,6 +19,8 @@ export interface IntentPrediction {
   confidence: number;
   /** The five most likely intents, best first. */
   ranking: Array<{ intent: string; confidence: number }>;
+  /** The message's sentence vector from the same run, as `embed` gives it (retrieval reuses it instead of running the model again). */
+  embedding: Float32Array;
 }
 
 /** Quality measured on the validation data at training time (and by `frontdesk eval`). */

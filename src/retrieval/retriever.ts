@@ -36,9 +36,14 @@ export class Retriever<Meta> {
     if (vectors.length !== queries.length) {
       throw new Error(`embed returned ${vectors.length} vectors for ${queries.length} texts`);
     }
+    return vectors.map((vector) => this.nearest(vector, k));
+  }
+
+  /** The `k` best hits for a query already embedded by the index's encoder, best first. */
+  nearest(vector: Float32Array, k: number): RetrievalHit<Meta>[] {
     // Filtering inside the graph walk, rather than afterwards, keeps k results when rows vanish.
     const known = (label: number) => this.deps.lookup(label) !== undefined;
-    return vectors.map((vector) => this.deps.index.search(vector, k, known).flatMap((hit) => this.withMeta(hit)));
+    return this.deps.index.search(vector, k, known).flatMap((hit) => this.withMeta(hit));
   }
 
   private withMeta(hit: SearchHit): RetrievalHit<Meta>[] {
@@ -75,6 +80,9 @@ export async function gradeTopHits<Meta extends { source: string }>(
     return { score: top.score, correct: pair.expectedSource !== null && top.meta.source === pair.expectedSource };
   });
 }
+
+/** The share of accepted validation answers that must be right, unless configured (RETRIEVAL_TARGET_PRECISION). */
+export const DEFAULT_TARGET_PRECISION = 0.85;
 
 export interface ThresholdOptions {
   /** Wanted share of right answers among the accepted top hits, e.g. 0.9. */

@@ -48,6 +48,22 @@ describe('dialogue policy over sockets', () => {
     }
   });
 
+  test('a message the model is unsure of runs it once: retrieval reuses the sentence vector of that run', async () => {
+    // Every ONNX run is counted by the model's onRun hook in frontdesk_inference_batch_size.
+    const modelRuns = async () => Number(/^frontdesk_inference_batch_size_count (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
+    const { socket } = await connectVisitor(server.url);
+    try {
+      for (const [text, source] of [['is my cast iron pan ok in the dishwasher?', 'retrieval'], ['zxqv blorp fnarg', 'clarify']] as const) {
+        const before = await modelRuns();
+        const { reply } = await ask(socket, text);
+        assert.equal(reply.source, source, text);
+        assert.equal((await modelRuns()) - before, 1, text);
+      }
+    } finally {
+      socket.close();
+    }
+  });
+
   test('nonsense gets a clarification with suggestions, the second nonsense a handoff', async () => {
     const { socket } = await connectVisitor(server.url);
     try {

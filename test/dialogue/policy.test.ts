@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, type IntentCatalogueView, type IntentGuess } from '../../src/dialogue/policy.ts';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { decide, DEFAULT_POLICY_SETTINGS, type IntentCatalogueView, type IntentGuess } from '../../src/dialogue/policy.ts';
 
 const intents = {
   track_order: { name: 'track_order', handoff: false },
@@ -81,9 +82,56 @@ describe('dialogue policy', () => {
     }
   });
 
+  test('the number of clarifications before handing over is a setting', () => {
+    const clarifyingTwice = { clarificationsBeforeHandoff: 2, suggestions: 3 };
+    const first = decide({ state: bot, guess: guess(null, 0.1), catalogue, variant: 0, settings: clarifyingTwice });
+    const second = decide({ state: first.nextState, guess: guess(null, 0.1), catalogue, variant: 1, settings: clarifyingTwice });
+    const third = decide({ state: second.nextState, guess: guess(null, 0.1), catalogue, variant: 2, settings: clarifyingTwice });
+    assert.deepEqual([first, second, third].map((decision) => decision.reply?.source), ['clarify', 'clarify', 'handoff']);
+    assert.deepEqual(second.nextState, { status: 'bot', consecutiveFallbacks: 2 });
+
+    const never = decide({ state: bot, guess: guess(null, 0.1), catalogue, language: 'de', variant: 0, settings: { clarificationsBeforeHandoff: 0, suggestions: 3 } });
+    assert.equal(never.reply?.source, 'handoff');
+    assert.equal(never.reply?.text, 'bot:handoff/de');
+  });
+
+  test('the number of suggestions is a setting; none asks to rephrase', () => {
+    const one = decide({ state: bot, guess: guess(null, 0.1), catalogue, variant: 0, settings: { clarificationsBeforeHandoff: 1, suggestions: 1 } });
+    assert.deepEqual(one.reply?.suggestions, [{ intent: 'track_order', label: 'label:track_order/en' }]);
+    const none = decide({ state: bot, guess: guess(null, 0.1), catalogue, variant: 0, settings: { clarificationsBeforeHandoff: 1, suggestions: 0 } });
+    assert.equal(none.reply?.text, 'bot:rephrase/en');
+    assert.deepEqual(none.reply?.suggestions, []);
+  });
+
+  test('without settings the policy uses its defaults', () => {
+    const input = { state: bot, guess: guess(null, 0.1, ['track_order', 'get_refund', 'contact_human_agent']), catalogue, variant: 0 };
+    assert.deepEqual(decide(input), decide({ ...input, settings: DEFAULT_POLICY_SETTINGS }));
+    assert.deepEqual(DEFAULT_POLICY_SETTINGS, { clarificationsBeforeHandoff: 1, suggestions: 3 });
+  });
+
   test('a message in a resolved conversation reopens it with the bot', () => {
     const decision = decide({ state: { status: 'resolved', consecutiveFallbacks: 1 }, guess: guess(null, 0.1), catalogue, variant: 0 });
     assert.equal(decision.reply?.source, 'clarify');
     assert.deepEqual(decision.nextState, { status: 'bot', consecutiveFallbacks: 1 });
+  });
+});
+
+describe('policy settings from the environment', () => {
+  test('default to the policy defaults and are read as numbers', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual({ clarificationsBeforeHandoff: defaults.clarificationsBeforeHandoff, suggestions: defaults.suggestions }, DEFAULT_POLICY_SETTINGS);
+    const configured = loadConfig({ CLARIFICATIONS_BEFORE_HANDOFF: '0', SUGGESTIONS: '5', RETRIEVAL_TARGET_PRECISION: '0.9' });
+    assert.deepEqual([configured.clarificationsBeforeHandoff, configured.suggestions, configured.retrievalTargetPrecision], [0, 5, 0.9]);
+  });
+
+  test('invalid values are reported with the rest', () => {
+    assert.throws(
+      () => loadConfig({ CLARIFICATIONS_BEFORE_HANDOFF: '-1', SUGGESTIONS: '6', RETRIEVAL_TARGET_PRECISION: '0', PORT: 'abc' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems.map((problem) => problem.split(':')[0]).sort(), ['CLARIFICATIONS_BEFORE_HANDOFF', 'PORT', 'RETRIEVAL_TARGET_PRECISION', 'SUGGESTIONS']);
+        return true;
+      },
+    );
   });
 });

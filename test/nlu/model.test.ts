@@ -81,6 +81,14 @@ describe('built-in intent model', () => {
     });
   });
 
+  it('gives each prediction the sentence vector of its own run, the one embed gives', async () => {
+    const text = 'my card has not arrived yet';
+    runs.length = 0;
+    const prediction = await model.classify(text);
+    assert.equal(runs.length, 1);
+    assert.deepEqual(prediction.embedding, (await model.embed([text]))[0]);
+  });
+
   it('coalesces concurrent messages into fewer ONNX runs with identical results', async () => {
     const texts = test.slice(0, 40).map((example) => example.text);
     const alone: number[] = [];

@@ -216,6 +216,8 @@ describe('TransformersEncoder with a generated tiny BERT', () => {
     const alone = await Promise.all(train.slice(0, 6).map((e) => model.classify(e.text)));
     assert.deepEqual(runs, [6]);
     assert.deepEqual(alone.map((p) => p.topIntent), predictions.slice(0, 6).map((p) => p.topIntent));
+    // Each prediction carries its run's sentence vector: the encoder's own, which the retrieval index holds.
+    assert.deepEqual(alone.map((p) => p.embedding), await encoder.embed(train.slice(0, 6).map((e) => e.text)));
     await model.close(); // does not close the encoder it was given
     assert.equal((await encoder.embed(['still open'])).length, 1);
   });

@@ -10,25 +10,9 @@ import {
   type ScoredOutcome,
 } from '../../src/retrieval/retriever.ts';
 import { VectorIndex } from '../../src/retrieval/vector-index.ts';
+import { TOY_DIMENSION as DIM, toyEncode } from './toy-encoder.ts';
 
 const KNOWLEDGE_DIR = fileURLToPath(new URL('../../intents/knowledge/', import.meta.url));
-const DIM = 256;
-
-/** A stand-in encoder: hashed character trigrams of each word, so related word forms overlap. */
-function toyEncode(text: string): Float32Array {
-  const vector = new Float32Array(DIM);
-  for (const word of text.toLowerCase().match(/\p{L}+|\p{N}+/gu) ?? []) {
-    const padded = ` ${word} `;
-    for (let i = 0; i + 3 <= padded.length; i++) {
-      let hash = 2166136261;
-      for (const char of padded.slice(i, i + 3)) hash = Math.imul(hash ^ (char.codePointAt(0) as number), 16777619);
-      const slot = (hash >>> 0) % DIM;
-      vector[slot] = (vector[slot] as number) + 1;
-    }
-  }
-  const norm = Math.hypot(...vector) || 1;
-  return vector.map((value) => value / norm);
-}
 
 describe('Retriever over the knowledge base', () => {
   let chunks: KnowledgeChunk[];
@@ -54,6 +38,15 @@ describe('Retriever over the knowledge base', () => {
     assert.equal(hits[0]?.meta.source, 'knowledge/returns-refunds.md#how-long-do-refunds-take');
     assert.ok((hits[0]?.score ?? 0) > (hits[1]?.score ?? 0));
     assert.deepEqual(embedCalls, [['how long until refunds take to show up?']]);
+  });
+
+  test('a query vector the caller already has is searched without embedding', async () => {
+    embedCalls = [];
+    const retriever = new Retriever({ embed, index, lookup: lookupFrom(chunks) });
+    const query = 'how long until refunds take to show up?';
+    const hits = retriever.nearest(toyEncode(query), 3);
+    assert.deepEqual(embedCalls, []);
+    assert.deepEqual(hits, await retriever.search(query, 3));
   });
 
   test('embeds a batch of queries in one call', async () => {

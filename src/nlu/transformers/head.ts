@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { MicroBatcher } from '../../concurrency/micro-batcher.ts';
-import { createSession, DEFAULT_MAX_BATCH_SIZE, EXECUTION_PROVIDER_PREFERENCE, predictionFromProbabilities, type LoadModelOptions } from '../runtime.ts';
+import { createSession, DEFAULT_MAX_BATCH_SIZE, EXECUTION_PROVIDER_PREFERENCE, predictionFromRun, type LoadModelOptions, type RunOutput } from '../runtime.ts';
 import type { IntentPrediction, ModelMetrics } from '../types.ts';
 import { TransformersEncoder, type Pooling, type SentenceEncoder, type TransformersEncoderOptions } from './encoder.ts';
 
@@ -52,7 +52,7 @@ export async function readHeadMeta(dir: string): Promise<TransformersHeadMeta> {
  * are coalesced like the built-in model's: one encoder batch and one head run for all of them.
  */
 export class TransformersIntentModel {
-  private readonly batcher: MicroBatcher<string, { embedding: Float32Array; probabilities: Float32Array }>;
+  private readonly batcher: MicroBatcher<string, RunOutput>;
 
   private constructor(
     readonly meta: TransformersHeadMeta,
@@ -112,7 +112,7 @@ export class TransformersIntentModel {
 
   async classifyBatch(texts: string[]): Promise<IntentPrediction[]> {
     const outputs = await Promise.all(texts.map((text) => this.batcher.submit(text)));
-    return outputs.map((output) => predictionFromProbabilities(output.probabilities, this.meta));
+    return outputs.map((output) => predictionFromRun(output, this.meta));
   }
 
   async classify(text: string): Promise<IntentPrediction> {
