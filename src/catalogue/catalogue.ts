@@ -1,6 +1,16 @@
 import { CatalogueError, UnknownIntentError, type CatalogueProblem } from './errors.ts';
 import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
-import { BOT_TEXT_KEYS, botTextsSchema, DEFAULT_BOT_TEXTS, DEFAULT_MIN_EXAMPLES, intentSchema, type BotTextKey } from './schema.ts';
+import {
+  BOT_TEXT_KEYS,
+  botTextsSchema,
+  DEFAULT_BOT_TEXTS,
+  DEFAULT_MIN_EXAMPLES,
+  intentSchema,
+  OUT_OF_SCOPE_INTENT,
+  OUT_OF_SCOPE_KEYS,
+  outOfScopeSchema,
+  type BotTextKey,
+} from './schema.ts';
 import type { Catalogue, IntentDefinition, TrainingExample } from './types.ts';
 
 export type BotTexts = Record<BotTextKey, Record<string, string>>;
@@ -34,13 +44,28 @@ function problemAt(source: SourcedIntent, path: readonly PropertyKey[], message:
   return makeProblem(source.file, path, message, source.locate, source.prefix);
 }
 
-/** Rules that span intents: unique names, and no utterance labelled twice. */
-export function crossCheck(sources: readonly SourcedIntent[]): CatalogueProblem[] {
+/** The validated out-of-scope examples and where they came from (`_out_of_scope.yaml`). */
+export interface SourcedOutOfScope {
+  file: string;
+  examples: readonly string[];
+  locate?: Locate | undefined;
+  prefix?: readonly PropertyKey[];
+}
+
+/**
+ * Rules that span intents: unique names, no utterance labelled twice, `oos` is no intent's name,
+ * and no out-of-scope example is also an intent's example (or listed twice).
+ */
+export function crossCheck(sources: readonly SourcedIntent[], outOfScope?: SourcedOutOfScope): CatalogueProblem[] {
   const problems: CatalogueProblem[] = [];
   const names = new Map<string, SourcedIntent>();
   const examples = new Map<string, { source: SourcedIntent; index: number }>();
   for (const source of sources) {
     const { intent } = source;
+    if (intent.name === OUT_OF_SCOPE_INTENT) {
+      problems.push(problemAt(source, ['name'], `"${OUT_OF_SCOPE_INTENT}" is reserved for out-of-scope examples (put them in _out_of_scope.yaml)`));
+      continue;
+    }
     const previous = names.get(intent.name);
     if (previous) {
       problems.push(problemAt(source, ['name'], `duplicate intent name "${intent.name}" (also defined in ${previous.file})`));
@@ -64,6 +89,22 @@ export function crossCheck(sources: readonly SourcedIntent[]): CatalogueProblem[
             : `example "${example}" is also an example of intent "${other}" (${seen.source.file}, examples[${seen.index}]); an utterance can have only one intent`,
         ),
       );
+    });
+  }
+  if (outOfScope) {
+    const seen = new Map<string, number>();
+    outOfScope.examples.forEach((example, index) => {
+      const key = normalizeExample(example);
+      const at = (message: string) => makeProblem(outOfScope.file, ['examples', index], message, outOfScope.locate, outOfScope.prefix);
+      const intentExample = examples.get(key);
+      if (intentExample) {
+        const other = intentExample.source;
+        problems.push(at(`out-of-scope example "${example}" is also an example of intent "${other.intent.name}" (${other.file}, examples[${intentExample.index}]); an utterance can have only one intent`));
+      } else if (seen.has(key)) {
+        problems.push(at(`duplicate out-of-scope example "${example}" (same as examples[${seen.get(key)}])`));
+      } else {
+        seen.set(key, index);
+      }
     });
   }
   return problems;
@@ -98,8 +139,10 @@ class CatalogueImpl implements Catalogue {
   readonly #answers: Map<string, Map<string, readonly string[]>>;
   readonly #labels: Map<string, Map<string, string>>;
   readonly #botTexts: Map<BotTextKey, Map<string, string>>;
+  readonly outOfScope: readonly string[];
 
-  constructor(intents: readonly IntentDefinition[], botTexts: BotTexts) {
+  constructor(intents: readonly IntentDefinition[], botTexts: BotTexts, outOfScope: readonly string[]) {
+    this.outOfScope = Object.freeze([...outOfScope]);
     const sorted = [...intents].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.intents = Object.freeze(sorted.map(freezeIntent));
     this.#byName = new Map(this.intents.map((intent) => [intent.name, intent]));
@@ -137,7 +180,10 @@ class CatalogueImpl implements Catalogue {
   }
 
   trainingExamples(): TrainingExample[] {
-    return this.intents.flatMap((intent) => intent.examples.map((text) => ({ text, intent: intent.name })));
+    return [
+      ...this.intents.flatMap((intent) => intent.examples.map((text) => ({ text, intent: intent.name }))),
+      ...this.outOfScope.map((text) => ({ text, intent: OUT_OF_SCOPE_INTENT })),
+    ];
   }
 }
 
@@ -156,8 +202,8 @@ function freezeIntent(intent: IntentDefinition): IntentDefinition {
 }
 
 /** Builds a catalogue from intents (and bot texts) that already passed validation and the cross-intent checks. */
-export function catalogueFromValidated(intents: readonly IntentDefinition[], botTexts: BotTexts = DEFAULT_BOT_TEXTS): Catalogue {
-  return new CatalogueImpl(intents, botTexts);
+export function catalogueFromValidated(intents: readonly IntentDefinition[], botTexts: BotTexts = DEFAULT_BOT_TEXTS, outOfScope: readonly string[] = []): Catalogue {
+  return new CatalogueImpl(intents, botTexts, outOfScope);
 }
 
 export interface CreateCatalogueOptions {
@@ -165,6 +211,8 @@ export interface CreateCatalogueOptions {
   minExamples?: number;
   /** The bot's own texts, as in `_bot.yaml` (default: DEFAULT_BOT_TEXTS). */
   bot?: unknown;
+  /** Out-of-scope examples, as in `_out_of_scope.yaml` (`{ examples: [...] }`; default: none). */
+  outOfScope?: unknown;
 }
 
 /**
@@ -190,7 +238,13 @@ export function createCatalogue(definitions: readonly unknown[], options: Create
     if (result.success) botTexts = result.data;
     else problems.push(...issuesToProblems(result.error.issues, '(in memory)', undefined, ['bot'], BOT_TEXT_KEYS));
   }
-  problems.push(...crossCheck(sources));
+  let outOfScope: SourcedOutOfScope | undefined;
+  if (options.outOfScope !== undefined) {
+    const result = outOfScopeSchema().safeParse(options.outOfScope);
+    if (result.success) outOfScope = { file: '(in memory)', examples: result.data.examples, prefix: ['outOfScope'] };
+    else problems.push(...issuesToProblems(result.error.issues, '(in memory)', undefined, ['outOfScope'], OUT_OF_SCOPE_KEYS));
+  }
+  problems.push(...crossCheck(sources, outOfScope));
   if (problems.length > 0) throw new CatalogueError(problems);
-  return catalogueFromValidated(sources.map((source) => source.intent), botTexts);
+  return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? []);
 }

@@ -1,10 +1,20 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { catalogueFromValidated, crossCheck, type BotTexts, type SourcedIntent } from './catalogue.ts';
+import { catalogueFromValidated, crossCheck, type BotTexts, type SourcedIntent, type SourcedOutOfScope } from './catalogue.ts';
 import { CatalogueError, type CatalogueProblem } from './errors.ts';
 import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
-import { BOT_FILE, BOT_TEXT_KEYS, botTextsSchema, DEFAULT_BOT_TEXTS, DEFAULT_MIN_EXAMPLES, intentSchema } from './schema.ts';
+import {
+  BOT_FILE,
+  BOT_TEXT_KEYS,
+  botTextsSchema,
+  DEFAULT_BOT_TEXTS,
+  DEFAULT_MIN_EXAMPLES,
+  intentSchema,
+  OUT_OF_SCOPE_FILE,
+  OUT_OF_SCOPE_KEYS,
+  outOfScopeSchema,
+} from './schema.ts';
 import type { Catalogue } from './types.ts';
 
 export const INTENT_FILE_EXTENSIONS = ['.yaml', '.yml'] as const;
@@ -57,6 +67,7 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
   );
 
   let botTexts: BotTexts = DEFAULT_BOT_TEXTS;
+  let outOfScope: SourcedOutOfScope | undefined;
   for (const entry of parsed) {
     const { file, fileName } = entry;
     if ('error' in entry) {
@@ -70,6 +81,12 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
       const result = botTextsSchema().safeParse(value);
       if (result.success) botTexts = result.data;
       else problems.push(...issuesToProblems(result.error.issues, file, locate, [], BOT_TEXT_KEYS));
+      continue;
+    }
+    if (fileName === OUT_OF_SCOPE_FILE) {
+      const result = outOfScopeSchema().safeParse(value);
+      if (result.success) outOfScope = { file, examples: result.data.examples, locate };
+      else problems.push(...issuesToProblems(result.error.issues, file, locate, [], OUT_OF_SCOPE_KEYS));
       continue;
     }
     const result = schema.safeParse(value);
@@ -87,9 +104,9 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
     sources.push({ file, intent: result.data, locate });
   }
 
-  problems.push(...crossCheck(sources));
+  problems.push(...crossCheck(sources, outOfScope));
   if (problems.length > 0) throw new CatalogueError(problems);
-  return catalogueFromValidated(sources.map((source) => source.intent), botTexts);
+  return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? []);
 }
 
 /** The file's YAML as plain data with a locator for its fields, or null after adding its problems. */

@@ -101,4 +101,28 @@ export function botTextsSchema() {
   );
 }
 
+/**
+ * Messages the bot has no intent for (keyboard mashes, random sentences, off-topic questions, and
+ * questions only the knowledge documents answer): `_out_of_scope.yaml` in the catalogue directory.
+ * They train one more class, `oos`, that soaks up probability, so that such messages fall back
+ * (clarification, or the knowledge documents) instead of getting a confident wrong intent.
+ */
+export const OUT_OF_SCOPE_FILE = '_out_of_scope.yaml';
+/** The intent name the training pipeline reads as out of scope (never answered, never offered). */
+export const OUT_OF_SCOPE_INTENT = 'oos';
+export const OUT_OF_SCOPE_KEYS = ['examples'] as const;
+
+export function outOfScopeSchema() {
+  return z.strictObject(
+    {
+      examples: z
+        .array(text('an example'), {
+          error: (issue) => (issue.input === undefined ? 'examples is required' : 'examples must be a list of strings'),
+        })
+        .min(1, { error: 'at least 1 out-of-scope example is required' }),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : `${OUT_OF_SCOPE_FILE} must be a YAML mapping with examples`) },
+  );
+}
+
 export type IntentInput = z.input<ReturnType<typeof intentSchema>>;

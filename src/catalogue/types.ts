@@ -41,6 +41,11 @@ export interface Catalogue {
   botText(key: BotTextKey, language: string | undefined): string;
   /** The languages the bot speaks: those of its own texts, `en` first. */
   readonly languages: readonly string[];
-  /** Every example of every intent, in catalogue order. */
+  /** Out-of-scope examples (`_out_of_scope.yaml`): messages that must not get an intent. */
+  readonly outOfScope: readonly string[];
+  /**
+   * Every example of every intent, in catalogue order, then every out-of-scope example with the
+   * intent `oos` (the training pipeline's out-of-scope class; never an answer).
+   */
   trainingExamples(): Array<{ text: string; intent: string }>;
 }

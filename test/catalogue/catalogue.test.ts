@@ -154,11 +154,21 @@ describe('the starter catalogue in intents/', () => {
     }
   });
 
-  test('trainingExamples lists every example once, labelled with its intent', () => {
+  test('trainingExamples lists every example once, labelled with its intent, then the out-of-scope examples as oos', () => {
     const training = catalogue.trainingExamples();
-    assert.equal(training.length, catalogue.intents.reduce((n, i) => n + i.examples.length, 0));
+    assert.equal(training.length, catalogue.intents.reduce((n, i) => n + i.examples.length, 0) + catalogue.outOfScope.length);
     assert.ok(training.some((e) => e.text === 'where is my order' && e.intent === 'track_order'));
-    assert.deepEqual(new Set(training.map((e) => e.intent)), new Set(catalogue.intents.map((i) => i.name)));
+    assert.deepEqual(new Set(training.map((e) => e.intent)), new Set([...catalogue.intents.map((i) => i.name), 'oos']));
+    assert.deepEqual(training.filter((e) => e.intent === 'oos').map((e) => e.text), catalogue.outOfScope);
+  });
+
+  test('out-of-scope examples in every starter language (keyboard mashes, off-topic, knowledge-only questions)', () => {
+    assert.ok(catalogue.outOfScope.length >= 100, `${catalogue.outOfScope.length} out-of-scope examples`);
+    assert.ok(catalogue.outOfScope.filter((text) => /\p{Script=Han}/u.test(text)).length >= 15, 'Chinese out-of-scope examples');
+    // knowledge-only topics (warranty) in each language, so that their questions fall back to the documents
+    for (const word of ['guarantee', 'Garantie', '保修', 'garantie', 'garantía']) {
+      assert.ok(catalogue.outOfScope.some((text) => text.includes(word)), word);
+    }
   });
 });
 

@@ -26,6 +26,58 @@ function find(problems: readonly CatalogueProblem[], file: string, field: string
 }
 
 describe('loadCatalogue on fixtures', () => {
+  test('_out_of_scope.yaml: its examples train the oos class, after every intent example', async () => {
+    const { dir, cleanup } = await fixtureDir({
+      'alpha.yaml': intentYaml('alpha'),
+      'beta.yaml': intentYaml('beta'),
+      '_out_of_scope.yaml': 'examples:\n  - asdf jkl\n  - "  what is the weather like  "\n',
+    });
+    try {
+      const catalogue = await loadCatalogue(dir);
+      assert.deepEqual(catalogue.intents.map((i) => i.name), ['alpha', 'beta']);
+      assert.deepEqual(catalogue.outOfScope, ['asdf jkl', 'what is the weather like']);
+      const training = catalogue.trainingExamples();
+      assert.equal(training.length, 18);
+      assert.deepEqual(training.slice(-2), [
+        { text: 'asdf jkl', intent: 'oos' },
+        { text: 'what is the weather like', intent: 'oos' },
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('_out_of_scope.yaml is validated strictly and may not repeat an intent example', async () => {
+    const { error, dir } = await loadError({
+      'alpha.yaml': intentYaml('alpha'),
+      'beta.yaml': intentYaml('beta'),
+      '_out_of_scope.yaml': 'examples:\n  - nonsense\n  - Alpha example number 2!\n  - "NONSENSE"\n  - ""\nexample: typo\n',
+    });
+    const file = join(dir, '_out_of_scope.yaml');
+    assert.match(find(error.problems, file, 'example').message, /unknown field "example" \(allowed: examples\)/);
+    assert.match(find(error.problems, file, 'examples[3]').message, /must not be empty/);
+    const { error: crossError, dir: crossDir } = await loadError({
+      'alpha.yaml': intentYaml('alpha'),
+      'beta.yaml': intentYaml('beta'),
+      '_out_of_scope.yaml': 'examples:\n  - nonsense\n  - Alpha example number 2!\n  - "NONSENSE"\n',
+    });
+    const crossFile = join(crossDir, '_out_of_scope.yaml');
+    const labelledTwice = find(crossError.problems, crossFile, 'examples[1]');
+    assert.match(labelledTwice.message, /also an example of intent "alpha"/);
+    assert.equal(labelledTwice.line, 3);
+    assert.match(find(crossError.problems, crossFile, 'examples[2]').message, /duplicate out-of-scope example/);
+  });
+
+  test('_out_of_scope.yaml must be a mapping with examples, and no intent may be named oos', async () => {
+    const { error, dir } = await loadError({
+      'alpha.yaml': intentYaml('alpha'),
+      'oos.yaml': intentYaml('oos'),
+      '_out_of_scope.yaml': '- just a list\n',
+    });
+    assert.match(find(error.problems, join(dir, '_out_of_scope.yaml'), undefined).message, /must be a YAML mapping with examples/);
+    assert.match(find(error.problems, join(dir, 'oos.yaml'), 'name').message, /reserved for out-of-scope examples/);
+  });
+
   test('loads valid files and ignores sub-directories and non-YAML files', async () => {
     const { dir, cleanup } = await fixtureDir({
       'alpha.yaml': intentYaml('alpha'),
