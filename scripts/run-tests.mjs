@@ -14,11 +14,14 @@ function testFiles(dir) {
 
 const filters = process.argv.slice(2);
 if (filters.length === 0) {
-  // The whole suite starts with the type check: a type error fails the run like a failing test.
-  const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-  if (typecheck.status !== 0) {
-    console.error('type check failed');
-    process.exit(typecheck.status ?? 1);
+  // The whole suite starts with the type check (the server's code, then the browser's): a type error
+  // fails the run like a failing test.
+  for (const project of ['tsconfig.json', 'tsconfig.browser.json']) {
+    const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', project], { stdio: 'inherit' });
+    if (typecheck.status !== 0) {
+      console.error(`type check failed (${project})`);
+      process.exit(typecheck.status ?? 1);
+    }
   }
 }
 const files = testFiles('test')

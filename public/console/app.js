@@ -1,47 +1,107 @@
+// @ts-check
 // frontdesk agent console: plain JavaScript, no framework, no build step.
 // REST (/api/agent) for sign-in and transcript review; the /agent Socket.IO namespace for the live
 // queue, live messages and actions. Every visitor text is put into the page as text, never as HTML.
+
+/** @typedef {import('../../src/agents/views.ts').MessageView} MessageView */
+/** @typedef {import('../../src/agents/views.ts').VisitorView} VisitorView */
+/** A transcript with the actions the signed-in agent may take. @typedef {Awaited<ReturnType<import('../../src/agents/workspace.ts').AgentWorkspace['transcript']>>} Transcript */
+/** @typedef {import('../../src/agents/workspace.ts').IntentOption} IntentOption */
+/** @typedef {import('../../src/agents/state-machine.ts').AgentAction} AgentAction */
+/** @typedef {import('../../src/agents/state-machine.ts').ConversationStatus} ConversationStatus */
+/** @typedef {import('../../src/agents/reuse-review.ts').HarvestedAnswerView} HarvestedAnswer */
+/** @typedef {import('../../src/store/workspace-store.ts').ConversationSummary} ConversationSummary */
+/** @typedef {import('../../src/store/workspace-store.ts').ConversationPage} ConversationPage */
+/** The signed-in agent (`/me`, sign-in). @typedef {Pick<import('../../src/agents/auth.ts').PublicAgent, 'id' | 'email' | 'name' | 'role'>} Agent */
+/** @typedef {import('../../src/protocol/errors.ts').ErrorBody} ErrorBody */
+/** What `h` puts into an element: nodes, and text for anything else (nothing for null, undefined and false). @typedef {Node | string | number | null | undefined | false} Content */
+/**
+ * What `h` sets on an element: `class`, `dataset`, listeners (`onclick`, …) and attributes (a `true`
+ * one is set empty; `undefined`, `null` and `false` ones are left out).
+ * @typedef {{ class?: string, dataset?: Record<string, string> } & Partial<Pick<GlobalEventHandlers, 'onclick' | 'onkeydown'>> & Record<string, unknown>} Props
+ */
+
 (() => {
   'use strict';
 
   const TOKEN_KEY = 'frontdesk.agentToken';
-  const LOW_CONFIDENCE = 0.5;
+  /** @type {Partial<Record<AgentAction, [label: string, className: string]>>} */
   const ACTION_LABELS = {
     take_over: ['Take over', 'primary'],
     release: ['Release to queue', ''],
     hand_back: ['Hand back to bot', ''],
     resolve: ['Resolve', ''],
   };
+  /** @type {Record<ConversationStatus, string>} */
   const STATUS_LABELS = { bot: 'Bot', waiting_for_agent: 'Waiting', agent: 'With agent', resolved: 'Resolved' };
 
   const state = {
     token: sessionStorage.getItem(TOKEN_KEY),
-    agent: null,
-    socket: null,
-    queue: { waiting: [], active: [] },
+    agent: /** @type {Agent | null} */ (null),
+    socket: /** @type {import('socket.io-client').Socket | null} */ (null),
+    queue: /** @type {{ waiting: ConversationSummary[], active: ConversationSummary[] }} */ ({ waiting: [], active: [] }),
+    /** @type {string | undefined} */
     tab: 'queue',
-    selected: null,
-    transcript: null,
-    intents: [],
-    review: { items: [], cursor: null, loaded: false, query: '' },
+    selected: /** @type {string | null} */ (null),
+    transcript: /** @type {Transcript | null} */ (null),
+    intents: /** @type {IntentOption[]} */ ([]),
+    review: { items: /** @type {ConversationSummary[]} */ ([]), cursor: /** @type {string | null} */ (null), loaded: false, query: '' },
     // Harvested agent answers waiting for approval before the bot reuses them.
-    reuse: { items: [], error: null },
+    reuse: { items: /** @type {HarvestedAnswer[]} */ ([]), error: /** @type {string | null} */ (null) },
+    /** @type {Set<string>} */
     unread: new Set(),
-    editing: null,
+    editing: /** @type {string | null} */ (null),
     // Transcript review marks, from every conversation summary the console receives.
+    /** @type {Map<string, ConversationSummary['reviewed']>} */
     reviewed: new Map(),
   };
 
-  const $ = (id) => document.getElementById(id);
+  /** The element of index.html with this id. @param {string} id */
+  const $ = (id) => byId(id, HTMLElement);
 
-  /** Creates an element; strings become text nodes (never HTML). */
+  /**
+   * The element of index.html with this id, of class `type` (the page is ours: a miss is a bug).
+   * @template {HTMLElement} T
+   * @param {string} id
+   * @param {new () => T} type
+   * @returns {T}
+   */
+  function byId(id, type) {
+    const element = document.getElementById(id);
+    if (!(element instanceof type)) throw new Error(`console: no #${id}`);
+    return element;
+  }
+
+  /** The page's elements that `selector` finds. @param {string} selector */
+  const all = (selector) => [...document.querySelectorAll(selector)].filter((element) => element instanceof HTMLElement);
+
+  /** @param {unknown} error */
+  const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
+  /** A refusal by the server, with its stable code. */
+  class ApiError extends Error {
+    /** @param {ErrorBody['error']} error */
+    constructor(error) {
+      super(error.message);
+      this.code = error.code;
+    }
+  }
+
+  /**
+   * Creates an element; strings become text nodes (never HTML).
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {Props | null} props
+   * @param {...(Content | Content[])} children
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function h(tag, props, ...children) {
     const element = document.createElement(tag);
     for (const [key, value] of Object.entries(props || {})) {
       if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') element.className = value;
+      if (key === 'class') element.className = String(value);
       else if (key === 'dataset') Object.assign(element.dataset, value);
-      else if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+      else if (key.startsWith('on')) element.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
       else if (value === true) element.setAttribute(key, '');
       else element.setAttribute(key, String(value));
     }
@@ -61,7 +121,15 @@
   // ---------------------------------------------------------------------------------------------
   // Server access
 
+  /**
+   * Calls the agent REST API (JSON); a refusal throws an ApiError. `T`: what the endpoint answers.
+   * @template [T=unknown]
+   * @param {string} path
+   * @param {{ method?: string, body?: unknown }} [options]
+   * @returns {Promise<T>}
+   */
   async function api(path, options = {}) {
+    /** @type {Record<string, string>} */
     const headers = {};
     if (state.token) headers.authorization = `Bearer ${state.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -72,20 +140,28 @@
     });
     const data = await response.json().catch(() => ({ ok: false, error: { code: 'INTERNAL', message: response.statusText } }));
     if (response.status === 401 && path !== '/login') signedOut('Your session ended; sign in again.');
-    if (!data.ok) throw Object.assign(new Error(data.error.message), { code: data.error.code });
+    if (!data.ok) throw new ApiError(data.error);
     return data;
   }
 
+  /**
+   * Emits on the /agent namespace and resolves with the acknowledgement; a refusal throws an ApiError.
+   * @template [T=unknown]
+   * @param {string} event
+   * @param {object} payload
+   * @returns {Promise<T>}
+   */
   async function emit(event, payload) {
     if (!state.socket) throw new Error('Not connected');
     const response = await state.socket.timeout(10000).emitWithAck(event, payload);
-    if (!response.ok) throw Object.assign(new Error(response.error.message), { code: response.error.code });
+    if (!response.ok) throw new ApiError(response.error);
     return response;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Sign-in
 
+  /** @param {string} [message] */
   function showLogin(message) {
     $('app').hidden = true;
     $('login').hidden = false;
@@ -94,6 +170,7 @@
     $('login-email').focus();
   }
 
+  /** @param {string} [message] */
   function signedOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = null;
@@ -108,19 +185,22 @@
 
   $('login-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    $('login-submit').disabled = true;
+    const submit = byId('login-submit', HTMLButtonElement);
+    const password = byId('login-password', HTMLInputElement);
+    submit.disabled = true;
     $('login-error').hidden = true;
     try {
-      const result = await api('/login', { body: { email: $('login-email').value, password: $('login-password').value } });
+      /** @type {{ token: string, agent: Agent }} */
+      const result = await api('/login', { body: { email: byId('login-email', HTMLInputElement).value, password: password.value } });
       state.token = result.token;
       sessionStorage.setItem(TOKEN_KEY, result.token);
-      $('login-password').value = '';
+      password.value = '';
       start(result.agent);
     } catch (error) {
-      $('login-error').textContent = error.code === 'RATE_LIMITED' ? error.message : 'Wrong email or password.';
+      $('login-error').textContent = error instanceof ApiError && error.code === 'RATE_LIMITED' ? error.message : 'Wrong email or password.';
       $('login-error').hidden = false;
     } finally {
-      $('login-submit').disabled = false;
+      submit.disabled = false;
     }
   });
 
@@ -133,13 +213,16 @@
     signedOut();
   });
 
+  /** @param {Agent} agent */
   function start(agent) {
     state.agent = agent;
     $('login').hidden = true;
     $('app').hidden = false;
     $('me').replaceChildren(agent.name, h('span', { class: 'role' }, agent.role === 'admin' ? 'admin' : 'agent'));
     connect();
-    api('/intents').then((result) => { state.intents = result.intents; }, () => {});
+    /** @type {Promise<{ intents: IntentOption[] }>} */
+    const intents = api('/intents');
+    intents.then((result) => { state.intents = result.intents; }, () => {});
     loadReuse();
   }
 
@@ -165,27 +248,29 @@
       if (error.message === 'UNAUTHORIZED') signedOut('Your session ended; sign in again.');
     });
     socket.on('session_expired', () => signedOut('Your session expired; sign in again.'));
-    socket.on('queue', (queue) => {
+    socket.on('queue', (/** @type {typeof state.queue} */ queue) => {
       state.queue = queue;
       remember([...queue.waiting, ...queue.active]);
       renderQueue();
     });
-    socket.on('conversation', (summary) => {
+    socket.on('conversation', (/** @type {ConversationSummary} */ summary) => {
       remember([summary]);
       if (summary.id !== state.selected && summary.last && summary.last.role === 'visitor' && summary.status !== 'bot') state.unread.add(summary.id);
       const index = state.review.items.findIndex((item) => item.id === summary.id);
-      if (index >= 0) {
-        state.review.items[index] = { ...summary, match: state.review.items[index].match };
+      const listed = state.review.items[index];
+      if (listed) {
+        state.review.items[index] = { ...summary, match: listed.match };
         renderReview();
       }
       if (summary.id === state.selected) refreshSelected();
     });
-    socket.on('message', (message) => {
+    socket.on('message', (/** @type {MessageView} */ message) => {
       if (!state.transcript || message.conversationId !== state.transcript.id) return;
       addMessage(message);
     });
   }
 
+  /** @param {boolean} live */
   function setConnection(live) {
     $('connection').textContent = live ? 'live' : 'reconnecting…';
     $('connection').classList.toggle('live', live);
@@ -194,21 +279,24 @@
   // ---------------------------------------------------------------------------------------------
   // Sidebar
 
-  document.querySelectorAll('.tab').forEach((tab) => tab.addEventListener('click', () => selectTab(tab.dataset.tab)));
+  all('.tab').forEach((tab) => tab.addEventListener('click', () => selectTab(tab.dataset.tab)));
 
+  /** @param {string | undefined} name */
   function selectTab(name) {
     state.tab = name;
-    document.querySelectorAll('.tab').forEach((tab) => tab.classList.toggle('active', tab.dataset.tab === name));
+    all('.tab').forEach((tab) => tab.classList.toggle('active', tab.dataset.tab === name));
     for (const panel of ['queue', 'active', 'review', 'reuse']) $(`panel-${panel}`).hidden = panel !== name;
     if (name === 'review' && !state.review.loaded) search();
     // Every resolved conversation may add answers: the list is read afresh each time.
     if (name === 'reuse') loadReuse();
   }
 
+  /** @param {string} id */
   function shortId(id) {
     return `#${id.slice(0, 8)}`;
   }
 
+  /** @param {string} since an ISO date */
   function waitText(since) {
     const seconds = Math.max(0, Math.floor((Date.now() - new Date(since).getTime()) / 1000));
     if (seconds < 60) return `${seconds}s`;
@@ -217,6 +305,7 @@
     return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
   }
 
+  /** @param {string} iso */
   function relativeTime(iso) {
     const date = new Date(iso);
     const today = new Date();
@@ -224,10 +313,12 @@
     return sameDay ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
   }
 
+  /** @param {ConversationSummary[]} summaries */
   function remember(summaries) {
     for (const summary of summaries) state.reviewed.set(summary.id, summary.reviewed);
   }
 
+  /** @param {ConversationSummary} summary */
   function flags(summary) {
     const list = [];
     if (summary.flags.lowConfidence) list.push(h('span', { class: 'flag warn' }, 'low confidence'));
@@ -239,6 +330,7 @@
     return list;
   }
 
+  /** @param {ConversationSummary} summary @param {{ waiting?: boolean }} [options] */
   function conversationItem(summary, options = {}) {
     const classes = ['conversation-item'];
     if (summary.id === state.selected) classes.push('selected');
@@ -255,12 +347,18 @@
         right),
       summary.match ? snippet(summary.match.segments) : h('div', { class: 'preview' }, preview),
       h('div', { class: 'item-flags' },
-        summary.assignee ? h('span', { class: 'flag' }, `with ${summary.assignee.id === state.agent.id ? 'you' : summary.assignee.name}`) : null,
+        summary.assignee ? h('span', { class: 'flag' }, `with ${nameOf(summary.assignee)}`) : null,
         h('span', { class: 'flag' }, `${summary.messageCount} msg`),
         flags(summary)),
     );
   }
 
+  /** "you" for the signed-in agent, else the name. @param {{ id: string, name: string }} agent */
+  function nameOf(agent) {
+    return state.agent && agent.id === state.agent.id ? 'you' : agent.name;
+  }
+
+  /** @param {NonNullable<ConversationSummary['match']>['segments']} segments */
   function snippet(segments) {
     return h('div', { class: 'snippet' }, segments.map((segment) => (segment.hit ? h('mark', {}, segment.text) : segment.text)));
   }
@@ -284,15 +382,18 @@
 
   function reviewQuery() {
     const params = new URLSearchParams();
-    const q = $('search-q').value.trim();
+    const value = (/** @type {string} */ id) => byId(id, HTMLInputElement).value;
+    const checked = (/** @type {string} */ id) => byId(id, HTMLInputElement).checked;
+    const q = value('search-q').trim();
     if (q) params.set('q', q);
-    if ($('filter-status').value) params.set('status', $('filter-status').value);
-    if ($('filter-from').value) params.set('from', $('filter-from').value);
-    if ($('filter-to').value) params.set('to', $('filter-to').value);
-    if ($('filter-low').checked) params.set('lowConfidence', 'true');
-    if ($('filter-fallback').checked) params.set('fallback', 'true');
-    if ($('filter-negative').checked) params.set('negativeFeedback', 'true');
-    if ($('filter-handed').checked) params.set('handedOver', 'true');
+    const status = byId('filter-status', HTMLSelectElement).value;
+    if (status) params.set('status', status);
+    if (value('filter-from')) params.set('from', value('filter-from'));
+    if (value('filter-to')) params.set('to', value('filter-to'));
+    if (checked('filter-low')) params.set('lowConfidence', 'true');
+    if (checked('filter-fallback')) params.set('fallback', 'true');
+    if (checked('filter-negative')) params.set('negativeFeedback', 'true');
+    if (checked('filter-handed')) params.set('handedOver', 'true');
     params.set('limit', '50');
     return params;
   }
@@ -301,6 +402,7 @@
     const params = more ? new URLSearchParams(state.review.query) : reviewQuery();
     if (more && state.review.cursor) params.set('cursor', state.review.cursor);
     try {
+      /** @type {ConversationPage} */
       const page = await api(`/conversations?${params}`);
       if (!more) state.review.query = reviewQuery().toString();
       remember(page.conversations);
@@ -310,7 +412,7 @@
       renderReview();
     } catch (error) {
       $('empty-review').hidden = false;
-      $('empty-review').textContent = error.message;
+      $('empty-review').textContent = messageOf(error);
     }
   }
 
@@ -328,10 +430,11 @@
 
   async function loadReuse() {
     try {
+      /** @type {{ answers: HarvestedAnswer[] }} */
       const { answers } = await api('/harvested-answers?status=pending&limit=200');
       state.reuse = { items: answers, error: null };
     } catch (error) {
-      state.reuse = { items: [], error: error.message };
+      state.reuse = { items: [], error: messageOf(error) };
     }
     renderReuse();
   }
@@ -344,7 +447,9 @@
     $('empty-reuse').hidden = !error && items.length > 0;
   }
 
+  /** @param {HarvestedAnswer} answer */
   function reuseItem(answer) {
+    const { conversationId } = answer;
     const text = h('textarea', { 'aria-label': 'Answer to reuse (redacted; edit before approving)' });
     text.value = answer.text;
     const failure = h('p', { class: 'error small', role: 'alert', hidden: true });
@@ -356,8 +461,9 @@
       h('div', { class: 'reuse-actions' },
         h('button', { type: 'button', class: 'primary small', dataset: { decision: 'approve' }, onclick: () => decide('approve') }, 'Approve for reuse'),
         h('button', { type: 'button', class: 'small danger', dataset: { decision: 'reject' }, onclick: () => decide('reject') }, 'Reject'),
-        answer.conversationId ? h('button', { type: 'button', class: 'link', onclick: () => openConversation(answer.conversationId) }, `conversation ${shortId(answer.conversationId)}`) : null));
+        conversationId ? h('button', { type: 'button', class: 'link', onclick: () => openConversation(conversationId) }, `conversation ${shortId(conversationId)}`) : null));
     const buttons = () => item.querySelectorAll('button');
+    /** @param {'approve' | 'reject'} decision */
     async function decide(decision) {
       buttons().forEach((button) => { button.disabled = true; });
       try {
@@ -366,7 +472,7 @@
         state.reuse.items = state.reuse.items.filter((other) => other.id !== answer.id);
         renderReuse();
       } catch (error) {
-        failure.textContent = error.message;
+        failure.textContent = messageOf(error);
         failure.hidden = false;
         buttons().forEach((button) => { button.disabled = false; });
       }
@@ -375,20 +481,22 @@
   }
 
   setInterval(() => {
-    document.querySelectorAll('.wait[data-since]').forEach((element) => {
-      element.textContent = `waiting ${waitText(element.dataset.since)}`;
+    all('.wait[data-since]').forEach((element) => {
+      element.textContent = `waiting ${waitText(element.dataset.since ?? '')}`;
     });
   }, 1000);
 
   // ---------------------------------------------------------------------------------------------
   // One conversation
 
+  /** @param {string} id @param {{ quiet?: boolean }} [options] `quiet`: keep the error shown and the focus where it is */
   async function openConversation(id, options = {}) {
     const previous = state.selected;
     state.selected = id;
     state.unread.delete(id);
     if (previous && previous !== id && state.socket) state.socket.emit('unwatch', { conversationId: previous }, () => {});
     try {
+      /** @type {{ conversation: Transcript }} */
       const { conversation } = await emit('transcript', { conversationId: id });
       if (state.selected !== id) return;
       state.transcript = conversation;
@@ -396,7 +504,7 @@
       renderDetail();
       if (!options.quiet) $('composer-text').focus();
     } catch (error) {
-      showActionError(error.message);
+      showActionError(messageOf(error));
     }
     renderQueue();
     renderReview();
@@ -405,6 +513,7 @@
   async function refreshSelected() {
     if (!state.selected) return;
     try {
+      /** @type {{ conversation: Transcript }} */
       const { conversation } = await emit('transcript', { conversationId: state.selected });
       if (conversation.id !== state.selected) return;
       state.transcript = conversation;
@@ -414,32 +523,36 @@
     }
   }
 
+  /** @param {string} message */
   function showActionError(message) {
     $('action-error').textContent = message;
     $('action-error').hidden = false;
   }
 
+  /** @param {{ keepScroll?: boolean }} [options] */
   function renderDetail(options = {}) {
     const conversation = state.transcript;
+    if (!conversation) return;
     $('placeholder').hidden = true;
     $('detail').hidden = false;
     $('detail-title').textContent = `Conversation ${shortId(conversation.id)}`;
     $('detail-status').className = `status ${conversation.status}`;
     $('detail-status').textContent = STATUS_LABELS[conversation.status];
     const meta = [`started ${new Date(conversation.createdAt).toLocaleString()}`];
-    if (conversation.assignee) meta.push(`with ${conversation.assignee.id === state.agent.id ? 'you' : conversation.assignee.name}`);
+    if (conversation.assignee) meta.push(`with ${nameOf(conversation.assignee)}`);
     if (conversation.status === 'waiting_for_agent' && conversation.waitingSince) meta.push(`waiting since ${new Date(conversation.waitingSince).toLocaleTimeString()}`);
     if (conversation.resolvedAt) meta.push(`resolved ${new Date(conversation.resolvedAt).toLocaleString()}`);
     if (conversation.csat !== null) meta.push(`CSAT ${conversation.csat}/5`);
     const reviewed = state.reviewed.get(conversation.id);
-    if (reviewed) meta.push(`reviewed by ${reviewed.by && reviewed.by.id === state.agent.id ? 'you' : reviewed.by ? reviewed.by.name : 'an agent'} ${new Date(reviewed.at).toLocaleString()}`);
+    if (reviewed) meta.push(`reviewed by ${reviewed.by ? nameOf(reviewed.by) : 'an agent'} ${new Date(reviewed.at).toLocaleString()}`);
     $('detail-meta').textContent = meta.join(' · ');
     renderVisitor(conversation.visitor);
 
     $('actions').replaceChildren(
-      ...conversation.actions
-        .filter((action) => ACTION_LABELS[action])
-        .map((action) => h('button', { type: 'button', class: ACTION_LABELS[action][1], dataset: { action }, onclick: () => act(action) }, ACTION_LABELS[action][0])),
+      ...conversation.actions.flatMap((action) => {
+        const [label, className] = ACTION_LABELS[action] ?? [];
+        return label ? [h('button', { type: 'button', class: className, dataset: { action }, onclick: () => act(action) }, label)] : [];
+      }),
       h('button', {
         type: 'button',
         dataset: { action: 'review' },
@@ -449,26 +562,28 @@
     );
 
     const canReply = conversation.actions.includes('reply');
-    $('composer-text').disabled = !canReply;
-    $('composer-send').disabled = !canReply;
-    $('composer-text').placeholder = canReply ? 'Write to the visitor… (Enter sends, Shift+Enter for a new line)' : conversation.status === 'resolved' ? 'This conversation is resolved' : 'Take the conversation over to reply';
-    renderMessages(options.keepScroll);
+    const composerText = byId('composer-text', HTMLTextAreaElement);
+    composerText.disabled = !canReply;
+    byId('composer-send', HTMLButtonElement).disabled = !canReply;
+    composerText.placeholder = canReply ? 'Write to the visitor… (Enter sends, Shift+Enter for a new line)' : conversation.status === 'resolved' ? 'This conversation is resolved' : 'Take the conversation over to reply';
+    renderMessages(conversation, options.keepScroll);
   }
 
   /** Who the agent talks to: name and e-mail when the site told them, language, page and browser. */
+  /** @param {VisitorView} visitor */
   function renderVisitor(visitor) {
-    const known = visitor || {};
-    const who = [known.name, known.email].filter(Boolean).join(' · ');
+    const who = [visitor.name, visitor.email].filter(Boolean).join(' · ');
     const parts = [
       who ? h('span', { class: 'visitor-who' }, who) : null,
-      known.language ? h('span', { class: 'visitor-language', title: 'Language' }, known.language) : null,
-      known.page ? h('span', { class: 'visitor-page', title: known.page }, pagePath(known.page)) : null,
-      known.browser ? h('span', { class: 'visitor-browser', title: known.userAgent || '' }, known.browser) : null,
-    ].filter(Boolean);
+      visitor.language ? h('span', { class: 'visitor-language', title: 'Language' }, visitor.language) : null,
+      visitor.page ? h('span', { class: 'visitor-page', title: visitor.page }, pagePath(visitor.page)) : null,
+      visitor.browser ? h('span', { class: 'visitor-browser', title: visitor.userAgent || '' }, visitor.browser) : null,
+    ].filter((part) => part !== null);
     $('detail-visitor').replaceChildren(...parts.flatMap((part, index) => (index === 0 ? [part] : [' · ', part])));
     $('detail-visitor').hidden = parts.length === 0;
   }
 
+  /** @param {string} page */
   function pagePath(page) {
     try {
       const url = new URL(page);
@@ -478,31 +593,36 @@
     }
   }
 
-  function renderMessages(keepScroll) {
+  /** @param {Transcript} transcript @param {boolean} [keepScroll] */
+  function renderMessages(transcript, keepScroll) {
     const list = $('messages');
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    /** The bot's answer to each visitor message. @type {Map<string, MessageView>} */
     const replies = new Map();
-    for (const message of state.transcript.messages) if (message.role === 'bot' && message.replyTo) replies.set(message.replyTo, message);
-    list.replaceChildren(...state.transcript.messages.map((message) => messageItem(message, replies.get(message.messageId))));
+    for (const message of transcript.messages) if (message.role === 'bot' && message.replyTo) replies.set(message.replyTo, message);
+    list.replaceChildren(...transcript.messages.map((message) => messageItem(transcript, message, replies.get(message.messageId))));
     if (!keepScroll || atBottom) list.scrollTop = list.scrollHeight;
   }
 
+  /** @param {number} value */
   function percent(value) {
     return `${Math.round(value * 100)}%`;
   }
 
-  function messageItem(message, botReply) {
+  /** @param {Transcript} transcript @param {MessageView} message @param {MessageView} [botReply] */
+  function messageItem(transcript, message, botReply) {
+    /** @type {Content[]} */
     const meta = [];
     const time = h('span', {}, new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
     if (message.role === 'visitor') {
       meta.push(time);
       if (botReply && botReply.intent) meta.push(h('span', { class: 'tag' }, `bot read: ${botReply.intent}`));
       if (message.label) meta.push(h('span', { class: 'tag label', title: message.label.agent ? `corrected by ${message.label.agent.name}` : message.label.origin }, `✓ ${message.label.intent === 'oos' ? 'out of scope' : message.label.intent}`));
-      meta.push(correction(message, botReply));
+      meta.push(correction(transcript, message, botReply));
     } else if (message.role === 'bot') {
       meta.push(h('span', { class: `tag source-${message.source}` }, message.source));
       if (message.intent) meta.push(h('span', { class: 'tag' }, message.intent));
-      if (typeof message.confidence === 'number') meta.push(h('span', { class: message.confidence < LOW_CONFIDENCE && message.source !== 'retrieval' ? 'tag low' : 'tag', title: message.source === 'retrieval' ? 'retrieval score' : 'confidence' }, percent(message.confidence)));
+      if (typeof message.confidence === 'number') meta.push(h('span', { class: message.confidence < transcript.lowConfidence && message.source !== 'retrieval' ? 'tag low' : 'tag', title: message.source === 'retrieval' ? 'retrieval score' : 'confidence' }, percent(message.confidence)));
       if (message.modelVersion) meta.push(h('span', { class: 'tag', title: 'model version' }, message.modelVersion.name || message.modelVersion.id.slice(0, 8)));
       if (message.details && message.details.retrieval) meta.push(h('span', { class: 'tag', title: 'retrieved from' }, message.details.retrieval.title || message.details.retrieval.source));
       if (message.details && message.details.suggestions) meta.push(h('span', { class: 'tag', title: 'suggested to the visitor' }, `offered: ${message.details.suggestions.map((s) => s.label).join(' · ')}`));
@@ -518,13 +638,15 @@
       h('div', { class: 'meta' }, meta));
   }
 
+  /** @param {'up' | 'down'} rating */
   function thumb(rating) {
     return h('span', { class: `tag thumb-${rating}`, title: 'visitor feedback' }, rating === 'up' ? '▲ helpful' : '▼ not helpful');
   }
 
-  function correction(message, botReply) {
+  /** @param {Transcript} transcript @param {MessageView} message @param {MessageView} [botReply] */
+  function correction(transcript, message, botReply) {
     if (state.editing !== message.messageId) {
-      return h('button', { type: 'button', class: 'link', onclick: () => { state.editing = message.messageId; renderMessages(true); } }, message.label ? 'change' : 'correct intent');
+      return h('button', { type: 'button', class: 'link', onclick: () => { state.editing = message.messageId; renderMessages(transcript, true); } }, message.label ? 'change' : 'correct intent');
     }
     const current = message.label ? message.label.intent : botReply && botReply.intent ? botReply.intent : '';
     const select = h('select', { 'aria-label': 'True intent' },
@@ -533,30 +655,33 @@
     const save = async () => {
       if (!select.value) return;
       try {
+        /** @type {{ label: NonNullable<MessageView['label']> }} */
         const { label } = await emit('correct', { messageId: message.messageId, intent: select.value });
         message.label = { intent: label.intent, origin: label.origin, at: label.at, agent: label.agent };
         state.editing = null;
-        renderMessages(true);
+        renderMessages(transcript, true);
       } catch (error) {
-        showActionError(error.message);
+        showActionError(messageOf(error));
       }
     };
     return h('span', { class: 'correct' }, select,
       h('button', { type: 'button', class: 'primary', onclick: save }, 'Save'),
-      h('button', { type: 'button', onclick: () => { state.editing = null; renderMessages(true); } }, 'Cancel'));
+      h('button', { type: 'button', onclick: () => { state.editing = null; renderMessages(transcript, true); } }, 'Cancel'));
   }
 
+  /** @param {MessageView} message */
   function addMessage(message) {
-    const messages = state.transcript.messages;
-    if (messages.some((existing) => existing.messageId === message.messageId)) return;
-    messages.push(message);
-    renderMessages(true);
+    const transcript = state.transcript;
+    if (!transcript || transcript.messages.some((existing) => existing.messageId === message.messageId)) return;
+    transcript.messages.push(message);
+    renderMessages(transcript, true);
   }
 
+  /** @param {AgentAction} action */
   async function act(action) {
     const conversationId = state.selected;
     $('action-error').hidden = true;
-    document.querySelectorAll('#actions button').forEach((button) => { button.disabled = true; });
+    $('actions').querySelectorAll('button').forEach((button) => { button.disabled = true; });
     try {
       await emit(action, { conversationId });
       if (state.selected === conversationId) await refreshSelected();
@@ -566,7 +691,7 @@
         $('composer-text').focus();
       }
     } catch (error) {
-      showActionError(error.message);
+      showActionError(messageOf(error));
       await refreshSelected();
     }
   }
@@ -575,28 +700,31 @@
     const conversationId = state.selected;
     $('action-error').hidden = true;
     try {
+      /** @type {{ conversation: ConversationSummary }} */
       const { conversation } = await api(`/conversations/${conversationId}/review`, { body: {} });
       remember([conversation]);
       if (state.selected === conversationId) renderDetail({ keepScroll: true });
     } catch (error) {
-      showActionError(error.message);
+      showActionError(messageOf(error));
     }
   }
 
   $('composer').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const textarea = $('composer-text');
+    const textarea = byId('composer-text', HTMLTextAreaElement);
+    const send = byId('composer-send', HTMLButtonElement);
     const text = textarea.value.trim();
     if (!text || !state.selected) return;
-    $('composer-send').disabled = true;
+    send.disabled = true;
     try {
+      /** @type {{ message: MessageView }} */
       const { message } = await emit('reply', { conversationId: state.selected, text, clientId: randomId() });
       textarea.value = '';
       if (state.transcript && state.transcript.id === message.conversationId) addMessage(message);
     } catch (error) {
-      showActionError(error.message);
+      showActionError(messageOf(error));
     } finally {
-      $('composer-send').disabled = textarea.disabled;
+      send.disabled = textarea.disabled;
       textarea.focus();
     }
   });
@@ -604,7 +732,7 @@
   $('composer-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      $('composer').requestSubmit();
+      byId('composer', HTMLFormElement).requestSubmit();
     }
   });
 
@@ -612,7 +740,9 @@
   // Start: resume the tab's session when it is still valid.
 
   if (state.token) {
-    api('/me').then((result) => start(result.agent), () => signedOut());
+    /** @type {Promise<{ agent: Agent }>} */
+    const me = api('/me');
+    me.then((result) => start(result.agent), () => signedOut());
   } else {
     showLogin();
   }

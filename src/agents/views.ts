@@ -54,7 +54,8 @@ export function toMessageView(message: Message | TranscriptMessage, names: { mod
   };
 }
 
-export function toTranscriptView(conversation: TranscriptRow) {
+/** `lowConfidence`: the confidence below which a bot answer is flagged, as in the conversation summaries. */
+export function toTranscriptView(conversation: TranscriptRow, lowConfidence: number) {
   return {
     id: conversation.id,
     status: conversation.status,
@@ -64,6 +65,7 @@ export function toTranscriptView(conversation: TranscriptRow) {
     waitingSince: conversation.waitingSince?.toISOString() ?? null,
     resolvedAt: conversation.resolvedAt?.toISOString() ?? null,
     csat: conversation.csat,
+    lowConfidence,
     // The same shape as in summaries: the bot's intents up to `at` that no agent corrected are confirmed.
     reviewed: conversation.reviewedAt ? { at: conversation.reviewedAt.toISOString(), by: conversation.reviewedBy } : null,
     visitor: toVisitorView(conversation),

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidOrigins, isOriginAllowed } from './origins.ts';
+import { RETRYABLE_ERROR_CODES } from './protocol.ts';
 
 export interface StaticRoutesOptions {
   /** ALLOWED_ORIGINS: the sites that embed the widget (CORS of `/widget.js`). */
@@ -56,7 +57,7 @@ const REVALIDATE = 'no-cache';
 const defaultPublicDir = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /**
- * Serves everything under `public/`: the embeddable widget (`/widget.js`), the demo shop page (`/`,
+ * Serves everything under `public/`: the embeddable widget (`/widget.js`, from `public/widget/`), the demo shop page (`/`,
  * from `public/demo/index.html`), the agent console (`/console`, with the Socket.IO client at
  * `/console/vendor/socket.io.min.js`) and their files (`public/demo/x.css` at `/demo/x.css`); a
  * folder's `index.html` is also its URL (`/console/`, `/console`). Every file is read and compressed
@@ -69,21 +70,24 @@ export async function registerStaticRoutes(app: FastifyInstance, options: Static
     app.log.warn({ origin: entry }, 'ALLOWED_ORIGINS entry is not an origin (scheme://host[:port]) and never matches');
   }
 
+  // Read once: the console serves it as it is, the widget bundles it.
+  const client = await socketIoClient();
   const routes = new Map<string, Asset>();
   for (const file of await listFiles(publicDir)) {
     const path = relative(publicDir, file).split(sep).join('/');
     const extension = extname(path).toLowerCase();
     const type = CONTENT_TYPES[extension];
     if (!type) continue;
-    if (path === 'widget.js') {
-      routes.set('/widget.js', asset(await widgetBundle(file), type, WIDGET_CACHE, true, true));
+    if (path.startsWith('widget/')) {
+      // The widget's parts, served as one script.
+      if (path === 'widget/widget.js') routes.set('/widget.js', asset(await widgetBundle(dirname(file), client), type, WIDGET_CACHE, true, true));
       continue;
     }
     const entry = asset(await readFile(file), type, REVALIDATE, false, COMPRESSIBLE.has(extension));
     for (const url of urlsOf(path)) routes.set(url, entry);
   }
   // The console's copy of the Socket.IO client that ships with the server (the widget bundles its own).
-  routes.set('/console/vendor/socket.io.min.js', asset(await socketIoClient(), CONTENT_TYPES['.js']!, REVALIDATE, false, true));
+  routes.set('/console/vendor/socket.io.min.js', asset(client, CONTENT_TYPES['.js']!, REVALIDATE, false, true));
 
   for (const [url, entry] of routes) {
     app.get(url, (request, reply) => send(request, reply, entry, allowedOrigins));
@@ -92,20 +96,25 @@ export async function registerStaticRoutes(app: FastifyInstance, options: Static
 
 /**
  * `/widget.js` is the Socket.IO client that ships with the server (so the two always speak the same
- * protocol version) followed by `public/widget.js`, in one function scope: the client is taken
+ * protocol version) followed by the widget's parts in `public/widget/`: its texts (`i18n.js`), its
+ * style sheet (`widget.css`) as `WIDGET_CSS`, the error codes it retries (`RETRYABLE_ERROR_CODES`
+ * from protocol.ts) and the widget (`widget.js`), all in one function scope: the client is taken
  * through its CommonJS branch, so neither `io` nor anything else leaks into the host page, and a
- * host page with its own Socket.IO or AMD loader is left alone.
+ * host page with its own Socket.IO or AMD loader is left alone. `public/browser-globals.d.ts`
+ * declares these names for the type check.
  */
-async function widgetBundle(widgetFile: string): Promise<Buffer> {
-  const client = (await socketIoClient()).toString();
-  const widget = await readFile(widgetFile, 'utf8');
+async function widgetBundle(widgetDir: string, client: Buffer): Promise<Buffer> {
+  const [texts, css, widget] = await Promise.all(['i18n.js', 'widget.css', 'widget.js'].map((name) => readFile(join(widgetDir, name), 'utf8')));
   return Buffer.from(
     [
       '/*! frontdesk chat widget. Includes the Socket.IO client (MIT licence, see below). */',
       '(function () {',
       'var module = { exports: {} }, exports = module.exports, define;',
-      client,
+      client.toString(),
       'var io = module.exports;',
+      texts,
+      `var WIDGET_CSS = ${JSON.stringify(css)};`,
+      `var RETRYABLE_ERROR_CODES = ${JSON.stringify(RETRYABLE_ERROR_CODES)};`,
       widget,
       '})();',
       '',

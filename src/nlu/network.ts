@@ -1,6 +1,6 @@
 // The built-in intent network: an embedding bag over hashed n-gram features, one ReLU hidden
 // layer, and a softmax over intents. This TypeScript forward pass is the reference that the ONNX
-// graph must reproduce (see test/nlu/onnx.test.ts); training lives in src/fitting/train-builtin.ts.
+// graph must reproduce (see test/nlu/model.test.ts); training lives in src/fitting/train-builtin.ts.
 
 export interface NetworkShape {
   /** Feature buckets of the featurizer (input id range). */

@@ -15,7 +15,7 @@ export class Metrics {
 
   readonly replies = new Counter({
     name: 'frontdesk_replies_total',
-    help: 'Bot and agent replies by source (intent, retrieval, clarify, handoff, agent)',
+    help: 'Bot replies by source (intent, retrieval, clarify, handoff)',
     labelNames: ['source'],
     registers: [this.registry],
   });

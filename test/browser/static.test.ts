@@ -1,11 +1,13 @@
 // HTTP-level checks of what the browser tests load: /widget.js, the demo page and its assets.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../../src/gateway/http.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { registerStaticRoutes } from '../../src/gateway/static.ts';
+import { RETRYABLE_ERROR_CODES } from '../../src/gateway/protocol.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 
 let app: FastifyInstance;
@@ -32,6 +34,17 @@ test('/widget.js is JavaScript with the Socket.IO client bundled in one scope', 
   assert.ok(body.trimEnd().endsWith('})();'), 'one function scope around everything');
   // It must parse as a classic script.
   assert.doesNotThrow(() => new Function(body));
+});
+
+test('/widget.js is assembled from public/widget/ with the retryable error codes of the protocol; the parts are not served alone', async () => {
+  const body = (await get('/widget.js')).body;
+  const css = await readFile(new URL('../../public/widget/widget.css', import.meta.url), 'utf8');
+  assert.ok(body.includes(`var WIDGET_CSS = ${JSON.stringify(css)};`), 'the style sheet, as a string');
+  assert.ok(body.includes(`var RETRYABLE_ERROR_CODES = ${JSON.stringify(RETRYABLE_ERROR_CODES)};`), "the server's list");
+  assert.ok(body.indexOf('const WIDGET_TEXTS = {') < body.indexOf('const t = WIDGET_TEXTS['), 'the texts before the widget');
+  for (const url of ['/widget/widget.js', '/widget/i18n.js', '/widget/widget.css', '/browser-globals.d.ts']) {
+    assert.equal((await get(url)).statusCode, 404, url);
+  }
 });
 
 test('/widget.js is loadable by other sites and cached with an ETag', async () => {

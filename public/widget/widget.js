@@ -1,18 +1,40 @@
+// @ts-check
 /*
  * frontdesk chat widget: plain JavaScript, no build step.
  *
  *   <script src="https://chat.example.com/widget.js" data-title="Support" data-color="#0f766e" async></script>
  *
- * The server serves this file at /widget.js inside one function scope together with the Socket.IO
- * client (`io`), so nothing leaks into the host page; loaded on its own, it fetches the client that
- * Socket.IO serves. Everything it draws lives in a shadow root. See docs/widget.md.
+ * src/gateway/static.ts serves /widget.js: the Socket.IO client (`io`), public/widget/i18n.js
+ * (`WIDGET_TEXTS`), public/widget/widget.css (`WIDGET_CSS`), the retryable error codes of
+ * src/gateway/protocol.ts (`RETRYABLE_ERROR_CODES`) and then this file, all inside one function
+ * scope, so nothing leaks into the host page. Everything it draws lives in a shadow root. See
+ * docs/widget.md.
  */
+
+/** @typedef {import('../../src/gateway/protocol.ts').SessionEvent} SessionEvent */
+/** @typedef {import('../../src/gateway/protocol.ts').ReplyEvent} ReplyEvent */
+/** @typedef {import('../../src/gateway/protocol.ts').StatusEvent} StatusEvent */
+/** @typedef {import('../../src/gateway/protocol.ts').HistoryEntry} HistoryEntry */
+/** @typedef {import('../../src/gateway/protocol.ts').MessageAck} MessageAck */
+/** @typedef {import('../../src/gateway/protocol.ts').HistoryAck} HistoryAck */
+/** @typedef {import('../../src/gateway/protocol.ts').HandoffAck} HandoffAck */
+/** @typedef {import('../../src/gateway/protocol.ts').Ack} Ack */
+/** The acknowledgement of each event the widget sends. @typedef {{ message: MessageAck, history: HistoryAck, feedback: Ack, csat: Ack, handoff: HandoffAck }} Acks */
+/** @typedef {import('../../src/protocol/errors.ts').ErrorBody['error']} ProtocolErrorBody */
+/** @typedef {'up' | 'down'} Rating */
+/** @typedef {'idle' | 'connecting' | 'online' | 'offline' | 'reconnecting' | 'unreachable'} ConnectionState */
+/** The part of the panel below the conversation: the composer, the rating form, or the thanks for a rating. @typedef {'chat' | 'csat' | 'done'} View */
+/** A message typed by the visitor and not yet acknowledged by the server (kept in localStorage). @typedef {{ clientId: string, text: string, createdAt: string }} OutboxItem */
+/** What the widget draws as a message: a stored one (history, reply) or one still being sent. @typedef {Pick<HistoryEntry, 'text' | 'createdAt'> & Partial<Pick<HistoryEntry, 'messageId' | 'role' | 'source' | 'suggestions' | 'agent'>>} ShownMessage */
+
 (function () {
   'use strict';
 
-  const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const found = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const script = found instanceof HTMLScriptElement ? found : null;
   if (window.FrontdeskWidget) return; // pasted twice: one widget is enough
-  const data = (script && script.dataset) || {};
+  /** @type {DOMStringMap} */
+  const data = script ? script.dataset : {};
 
   // ---------------------------------------------------------------- configuration
 
@@ -21,219 +43,21 @@
   const serverPath = serverUrl.pathname.replace(/\/+$/, '');
   // The visitor's own language (the browser's) before the page's: a shop page in English is still read by visitors who write German.
   const language = normalizeLanguage(data.language || navigator.language || document.documentElement.lang);
-  const STRINGS = {
-    en: {
-      title: 'Chat with us', open: 'Open chat', close: 'Close chat', newMessages: (n) => `${n} new`,
-      conversation: 'Conversation', you: 'You', bot: 'Assistant', agent: 'Support agent',
-      inputLabel: 'Type your message', placeholder: 'Type your message…', send: 'Send',
-      typing: (t) => `${t} is typing…`, connecting: 'Connecting…', online: 'We reply instantly',
-      reconnecting: 'Reconnecting…', offline: 'You are offline', unreachable: 'Cannot connect to the chat service',
-      sending: 'Sending…', queued: 'Will be sent when you are back online', notSent: 'Not sent', retry: 'Retry', helpful: 'Helpful', notHelpful: 'Not helpful',
-      feedbackThanks: 'Thanks for your feedback', feedbackFailed: 'Feedback not saved', suggestions: 'Did you mean:',
-      human: 'Talk to a person', end: 'End chat',
-      rateLegend: 'How would you rate this chat?', stars: (n) => `${n} of 5`, submitRating: 'Send rating',
-      backToChat: 'Back to chat', ratingThanks: 'Thank you for your rating!', newChat: 'Start a new chat',
-      ratingFailed: 'Your rating could not be saved', pickScore: 'Choose a rating from 1 to 5 first.',
-      greeting: 'Hi! How can we help you today?', humanMode: 'A member of our team will reply here',
-      joined: (name) => `${name} joined the conversation`, waiting: 'Waiting for a member of our team', backToBot: 'You are chatting with our assistant again', resolved: 'The conversation was resolved',
-      // Keyed by the server's stable error codes; the server's own message is English.
-      errors: { TEXT_EMPTY: 'The message is empty.', TEXT_TOO_LONG: 'The message is too long.', INVALID_PAYLOAD: 'The message could not be read.', RATE_LIMITED: 'Too many messages; please wait a moment.', UNKNOWN_CONVERSATION: 'This conversation no longer exists.', UNKNOWN_MESSAGE: 'That message no longer exists.', INVALID_TOKEN: 'Your chat session expired.', DATABASE_UNAVAILABLE: 'The chat is temporarily unavailable.', SHUTTING_DOWN: 'The chat is restarting; please try again.', INTERNAL: 'Something went wrong on our side.' },
-    },
-    de: {
-      title: 'Chatten Sie mit uns', open: 'Chat öffnen', close: 'Chat schließen', newMessages: (n) => `${n} neu`,
-      conversation: 'Unterhaltung', you: 'Sie', bot: 'Assistent', agent: 'Support-Mitarbeiter',
-      inputLabel: 'Ihre Nachricht', placeholder: 'Ihre Nachricht…', send: 'Senden',
-      typing: (t) => `${t} schreibt…`, connecting: 'Verbinde…', online: 'Wir antworten sofort',
-      reconnecting: 'Verbinde neu…', offline: 'Sie sind offline', unreachable: 'Keine Verbindung zum Chat-Dienst',
-      sending: 'Wird gesendet…', queued: 'Wird gesendet, sobald Sie wieder online sind', notSent: 'Nicht gesendet', retry: 'Erneut senden', helpful: 'Hilfreich', notHelpful: 'Nicht hilfreich',
-      feedbackThanks: 'Danke für Ihr Feedback', feedbackFailed: 'Feedback nicht gespeichert', suggestions: 'Meinten Sie:',
-      human: 'Mit einem Menschen sprechen', end: 'Chat beenden',
-      rateLegend: 'Wie bewerten Sie diesen Chat?', stars: (n) => `${n} von 5`, submitRating: 'Bewertung senden',
-      backToChat: 'Zurück zum Chat', ratingThanks: 'Vielen Dank für Ihre Bewertung!', newChat: 'Neuen Chat beginnen',
-      ratingFailed: 'Ihre Bewertung konnte nicht gespeichert werden', pickScore: 'Wählen Sie zuerst 1 bis 5.',
-      greeting: 'Hallo! Wie können wir helfen?', humanMode: 'Ein Mitarbeiter antwortet Ihnen hier',
-      joined: (name) => `${name} ist dem Gespräch beigetreten`, waiting: 'Wir warten auf ein Mitglied unseres Teams', backToBot: 'Sie schreiben wieder mit unserem Assistenten', resolved: 'Das Gespräch wurde abgeschlossen',
-      // Keyed by the server's stable error codes; the server's own message is English.
-      errors: { TEXT_EMPTY: 'Die Nachricht ist leer.', TEXT_TOO_LONG: 'Die Nachricht ist zu lang.', INVALID_PAYLOAD: 'Die Nachricht konnte nicht gelesen werden.', RATE_LIMITED: 'Zu viele Nachrichten, bitte einen Moment warten.', UNKNOWN_CONVERSATION: 'Diese Unterhaltung gibt es nicht mehr.', UNKNOWN_MESSAGE: 'Diese Nachricht gibt es nicht mehr.', INVALID_TOKEN: 'Ihre Chat-Sitzung ist abgelaufen.', DATABASE_UNAVAILABLE: 'Der Chat ist vorübergehend nicht verfügbar.', SHUTTING_DOWN: 'Der Chat startet neu, bitte erneut versuchen.', INTERNAL: 'Bei uns ist etwas schiefgelaufen.' },
-    },
-    fr: {
-      title: 'Discutons', open: 'Ouvrir le chat', close: 'Fermer le chat', newMessages: (n) => `${n} nouveau(x)`,
-      conversation: 'Conversation', you: 'Vous', bot: 'Assistant', agent: 'Conseiller',
-      inputLabel: 'Votre message', placeholder: 'Votre message…', send: 'Envoyer',
-      typing: (t) => `${t} écrit…`, connecting: 'Connexion…', online: 'Nous répondons tout de suite',
-      reconnecting: 'Reconnexion…', offline: 'Vous êtes hors ligne', unreachable: 'Connexion au service de chat impossible',
-      sending: 'Envoi…', queued: 'Sera envoyé dès le retour en ligne', notSent: 'Non envoyé', retry: 'Réessayer', helpful: 'Utile', notHelpful: 'Pas utile',
-      feedbackThanks: 'Merci pour votre avis', feedbackFailed: 'Avis non enregistré', suggestions: 'Vouliez-vous dire :',
-      human: 'Parler à une personne', end: 'Terminer',
-      rateLegend: 'Comment évaluez-vous ce chat ?', stars: (n) => `${n} sur 5`, submitRating: 'Envoyer la note',
-      backToChat: 'Retour au chat', ratingThanks: 'Merci pour votre note !', newChat: 'Nouvelle conversation',
-      ratingFailed: "Votre note n'a pas pu être enregistrée", pickScore: 'Choisissez d’abord une note de 1 à 5.',
-      greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', humanMode: 'Un conseiller vous répondra ici',
-      joined: (name) => `${name} a rejoint la conversation`, waiting: 'En attente d’un membre de notre équipe', backToBot: 'Vous discutez de nouveau avec notre assistant', resolved: 'La conversation a été résolue',
-      // Keyed by the server's stable error codes; the server's own message is English.
-      errors: { TEXT_EMPTY: 'Le message est vide.', TEXT_TOO_LONG: 'Le message est trop long.', INVALID_PAYLOAD: 'Le message n’a pas pu être lu.', RATE_LIMITED: 'Trop de messages, patientez un instant.', UNKNOWN_CONVERSATION: 'Cette conversation n’existe plus.', UNKNOWN_MESSAGE: 'Ce message n’existe plus.', INVALID_TOKEN: 'Votre session de chat a expiré.', DATABASE_UNAVAILABLE: 'Le chat est momentanément indisponible.', SHUTTING_DOWN: 'Le chat redémarre, réessayez.', INTERNAL: 'Une erreur est survenue de notre côté.' },
-    },
-    es: {
-      title: 'Chatea con nosotros', open: 'Abrir chat', close: 'Cerrar chat', newMessages: (n) => `${n} nuevo(s)`,
-      conversation: 'Conversación', you: 'Tú', bot: 'Asistente', agent: 'Agente',
-      inputLabel: 'Escribe tu mensaje', placeholder: 'Escribe tu mensaje…', send: 'Enviar',
-      typing: (t) => `${t} está escribiendo…`, connecting: 'Conectando…', online: 'Respondemos al instante',
-      reconnecting: 'Reconectando…', offline: 'Sin conexión', unreachable: 'No se puede conectar con el chat',
-      sending: 'Enviando…', queued: 'Se enviará al volver la conexión', notSent: 'No enviado', retry: 'Reintentar', helpful: 'Útil', notHelpful: 'No útil',
-      feedbackThanks: 'Gracias por tu opinión', feedbackFailed: 'Opinión no guardada', suggestions: '¿Quisiste decir?',
-      human: 'Hablar con una persona', end: 'Terminar chat',
-      rateLegend: '¿Cómo valoras este chat?', stars: (n) => `${n} de 5`, submitRating: 'Enviar valoración',
-      backToChat: 'Volver al chat', ratingThanks: '¡Gracias por tu valoración!', newChat: 'Nuevo chat',
-      ratingFailed: 'No se pudo guardar tu valoración', pickScore: 'Elige primero una valoración de 1 a 5.',
-      greeting: '¡Hola! ¿En qué podemos ayudarte?', humanMode: 'Una persona de nuestro equipo te responderá aquí',
-      joined: (name) => `${name} se ha unido a la conversación`, waiting: 'Esperando a una persona de nuestro equipo', backToBot: 'Vuelves a hablar con nuestro asistente', resolved: 'La conversación se ha resuelto',
-      // Keyed by the server's stable error codes; the server's own message is English.
-      errors: { TEXT_EMPTY: 'El mensaje está vacío.', TEXT_TOO_LONG: 'El mensaje es demasiado largo.', INVALID_PAYLOAD: 'No se pudo leer el mensaje.', RATE_LIMITED: 'Demasiados mensajes; espera un momento.', UNKNOWN_CONVERSATION: 'Esta conversación ya no existe.', UNKNOWN_MESSAGE: 'Ese mensaje ya no existe.', INVALID_TOKEN: 'Tu sesión de chat ha caducado.', DATABASE_UNAVAILABLE: 'El chat no está disponible en este momento.', SHUTTING_DOWN: 'El chat se está reiniciando; inténtalo de nuevo.', INTERNAL: 'Algo ha fallado por nuestra parte.' },
-    },
-    zh: {
-      title: '在线客服', open: '打开聊天', close: '关闭聊天', newMessages: (n) => `${n} 条新消息`,
-      conversation: '对话', you: '你', bot: '助手', agent: '客服',
-      inputLabel: '输入消息', placeholder: '输入消息…', send: '发送',
-      typing: (t) => `${t}正在输入…`, connecting: '正在连接…', online: '即时回复',
-      reconnecting: '正在重新连接…', offline: '已离线', unreachable: '无法连接到客服服务',
-      sending: '发送中…', queued: '恢复连接后发送', notSent: '未发送', retry: '重试', helpful: '有帮助', notHelpful: '没有帮助',
-      feedbackThanks: '感谢反馈', feedbackFailed: '反馈未保存', suggestions: '你是想问：',
-      human: '转人工', end: '结束对话',
-      rateLegend: '请为本次对话评分', stars: (n) => `${n} 分（满分 5 分）`, submitRating: '提交评分',
-      backToChat: '返回对话', ratingThanks: '感谢你的评分！', newChat: '开始新对话',
-      ratingFailed: '评分未能保存', pickScore: '请先选择 1 到 5 分。',
-      greeting: '你好！有什么可以帮你？', humanMode: '人工客服将在这里回复你',
-      joined: (name) => `${name} 已加入对话`, waiting: '正在等待客服人员', backToBot: '你正在与智能助手对话', resolved: '对话已解决',
-      // Keyed by the server's stable error codes; the server's own message is English.
-      errors: { TEXT_EMPTY: '消息为空。', TEXT_TOO_LONG: '消息太长了。', INVALID_PAYLOAD: '无法读取该消息。', RATE_LIMITED: '消息发送过于频繁，请稍候。', UNKNOWN_CONVERSATION: '该对话已不存在。', UNKNOWN_MESSAGE: '该消息已不存在。', INVALID_TOKEN: '聊天会话已过期。', DATABASE_UNAVAILABLE: '聊天服务暂时不可用。', SHUTTING_DOWN: '聊天服务正在重启，请重试。', INTERNAL: '我们这边出了点问题。' },
-    },
-  };
-  const t = STRINGS[(language || 'en').split('-')[0]] || STRINGS.en;
+  const t = WIDGET_TEXTS[(language || 'en').split('-')[0] ?? 'en'] ?? WIDGET_TEXTS_EN;
   const title = (data.title || t.title).slice(0, 80);
   const subtitleOnline = data.subtitle || t.online;
   const greeting = data.greeting === undefined ? t.greeting : data.greeting;
   const position = data.position === 'left' ? 'left' : 'right';
   const accent = data.color && window.CSS && CSS.supports('color', data.color) ? data.color : '#2563eb';
 
-  const STYLES = `
-  :host { all: initial; }
-  .fd { --fd-radius: 16px; --fd-bg: #fff; --fd-text: #111827; --fd-muted: #6b7280; --fd-line: #e5e7eb; --fd-soft: #f3f4f6;
-    position: fixed; bottom: 20px; z-index: 2147483000; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif;
-    color: var(--fd-text); -webkit-font-smoothing: antialiased; }
-  .fd.right { right: 20px; } .fd.left { left: 20px; }
-  *, *::before, *::after { box-sizing: border-box; }
-  [hidden] { display: none !important; }
-  svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; flex: none; }
-  button { font: inherit; color: inherit; cursor: pointer; }
-  button:focus-visible, textarea:focus-visible, input:focus-visible + .sr-only + svg, .log:focus-visible, .thanks:focus-visible {
-    outline: 3px solid var(--fd-accent); outline-offset: 2px; }
-  .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
-
-  .launcher { position: relative; display: grid; place-items: center; width: 60px; height: 60px; margin-left: auto; border: 0; border-radius: 50%;
-    background: var(--fd-accent); color: var(--fd-on-accent); box-shadow: 0 8px 24px rgba(0,0,0,.22); transition: transform .15s ease; }
-  .left .launcher { margin-left: 0; }
-  .launcher:hover { transform: scale(1.05); }
-  .launcher svg { width: 28px; height: 28px; }
-  .launcher .launcher-close, .open .launcher > svg { display: none; }
-  .open .launcher .launcher-close { display: contents; }
-  .badge { position: absolute; top: -2px; right: -2px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px; background: #dc2626; color: #fff;
-    font-size: 12px; font-weight: 700; line-height: 22px; text-align: center; box-shadow: 0 0 0 2px #fff; }
-
-  .panel { position: absolute; bottom: 76px; right: 0; display: flex; flex-direction: column; width: 380px; height: min(620px, calc(100vh - 120px));
-    background: var(--fd-bg); border-radius: var(--fd-radius); box-shadow: 0 16px 48px rgba(0,0,0,.22), 0 0 0 1px rgba(0,0,0,.06); overflow: hidden; overflow: clip; }
-  .left .panel { right: auto; left: 0; }
-  .header { flex: none; display: flex; align-items: center; gap: 10px; padding: 14px 12px 14px 16px; background: var(--fd-accent); color: var(--fd-on-accent); }
-  .avatar { display: grid; place-items: center; width: 38px; height: 38px; border-radius: 50%; background: rgba(255,255,255,.2); }
-  .heading { flex: 1; min-width: 0; }
-  h2 { margin: 0; font-size: 16px; font-weight: 650; line-height: 1.25; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .status { margin: 2px 0 0; font-size: 12.5px; opacity: .9; }
-  .status.problem { opacity: 1; font-weight: 600; }
-  .status.problem::before { content: ""; display: inline-block; width: 8px; height: 8px; margin-right: 6px; border-radius: 50%; background: #fbbf24; box-shadow: 0 0 0 2px rgba(0,0,0,.15); }
-  [data-state="unreachable"] .status.problem::before { background: #f87171; }
-  .icon-button { display: grid; place-items: center; width: 36px; height: 36px; border: 0; border-radius: 50%; background: transparent; color: inherit; }
-  .icon-button:hover { background: rgba(255,255,255,.18); }
-  .text-button { border: 0; background: transparent; padding: 6px 8px; border-radius: 8px; font-size: 13px; font-weight: 600; text-decoration: underline; text-underline-offset: 3px; }
-  .header .text-button { color: inherit; }
-  .header .text-button:hover { background: rgba(255,255,255,.18); }
-
-  .log { position: relative; flex: 1; overflow-y: auto; padding: 16px 14px 8px; background: #fafafa; overscroll-behavior: contain; }
-  .greeting { margin: 0 0 12px; padding: 10px 14px; border-radius: 14px; background: var(--fd-bg); border: 1px solid var(--fd-line); color: var(--fd-text); max-width: 85%; }
-  .messages, .earlier { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 10px; }
-  .earlier { opacity: .75; }
-  .notice { align-self: center; max-width: 90%; margin: 2px 0; padding: 3px 10px; border-radius: 999px; background: var(--fd-soft); color: var(--fd-muted);
-    font-size: 12.5px; text-align: center; }
-  .divider { display: flex; align-items: center; gap: 8px; margin: 12px 0; padding: 0; background: none; max-width: none; }
-  .divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--fd-line); }
-  .message { display: flex; flex-direction: column; max-width: 85%; }
-  .message.visitor { align-self: flex-end; align-items: flex-end; }
-  .bubble { padding: 9px 13px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere; }
-  .bot .bubble, .agent .bubble { background: var(--fd-bg); border: 1px solid var(--fd-line); border-bottom-left-radius: 4px; }
-  .agent .bubble { border-color: var(--fd-accent); }
-  .author { margin: 0 0 3px 4px; font-size: 12px; font-weight: 650; color: var(--fd-muted); }
-  .visitor .bubble { background: var(--fd-accent); color: var(--fd-on-accent); border-bottom-right-radius: 4px; }
-  .pending .bubble { opacity: .7; }
-  .failed .bubble { background: #fee2e2; color: #7f1d1d; }
-  .meta { display: flex; gap: 6px; align-items: center; min-height: 20px; margin-top: 2px; padding: 0 4px; font-size: 11.5px; color: var(--fd-muted); }
-  .failed .state { color: #b91c1c; font-weight: 600; }
-  .suggestions { display: flex; flex-wrap: wrap; gap: 6px; margin: 8px 0 2px; }
-  .message:not(:last-child) .suggestions { display: none; }
-  .chip { display: inline-flex; align-items: center; gap: 6px; padding: 6px 12px; border: 1.5px solid var(--fd-accent); border-radius: 999px; background: var(--fd-bg);
-    color: var(--fd-text); font-size: 13.5px; font-weight: 550; line-height: 1.3; }
-  .chip:hover { background: var(--fd-soft); }
-  .chip svg { width: 16px; height: 16px; color: var(--fd-accent); }
-  .feedback { display: flex; align-items: center; gap: 0; margin-left: 2px; }
-  .thumb { display: grid; place-items: center; width: 28px; height: 28px; border: 0; border-radius: 8px; background: transparent; color: var(--fd-muted); }
-  .thumb svg { width: 16px; height: 16px; }
-  .thumb.down svg { transform: rotate(180deg); }
-  .thumb:hover { background: var(--fd-soft); color: var(--fd-text); }
-  .thumb[aria-pressed="true"] { color: var(--fd-accent); background: var(--fd-soft); }
-  .thumb[aria-pressed="true"] svg { fill: currentColor; fill-opacity: .18; }
-  .feedback-note { font-size: 11.5px; color: var(--fd-muted); margin-left: 4px; }
-
-  .typing { display: inline-flex; margin-top: 10px; padding: 12px 14px; border-radius: 16px; border-bottom-left-radius: 4px; background: var(--fd-bg); border: 1px solid var(--fd-line); }
-  .dots { display: flex; gap: 4px; }
-  .dots i { width: 7px; height: 7px; border-radius: 50%; background: var(--fd-muted); animation: fd-bounce 1.2s infinite ease-in-out; }
-  .dots i:nth-child(2) { animation-delay: .15s; } .dots i:nth-child(3) { animation-delay: .3s; }
-  @keyframes fd-bounce { 0%, 60%, 100% { transform: translateY(0); opacity: .5; } 30% { transform: translateY(-4px); opacity: 1; } }
-  @media (prefers-reduced-motion: reduce) { .dots i { animation: none; } .launcher { transition: none; } }
-
-  .chat-controls { flex: none; border-top: 1px solid var(--fd-line); background: var(--fd-bg); }
-  .actions { display: flex; gap: 6px; padding: 10px 12px 0; }
-  .composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 12px; }
-  textarea { flex: 1; min-height: 42px; max-height: 120px; padding: 10px 12px; resize: none; border: 1.5px solid var(--fd-line); border-radius: 12px;
-    font: inherit; color: var(--fd-text); background: var(--fd-bg); }
-  textarea:focus { border-color: var(--fd-accent); }
-  textarea:focus-visible { outline-offset: 0; outline-width: 2px; }
-  .send { display: grid; place-items: center; width: 42px; height: 42px; border: 0; border-radius: 12px; background: var(--fd-accent); color: var(--fd-on-accent); }
-
-  .csat, .csat-done { flex: none; padding: 16px; border-top: 1px solid var(--fd-line); background: var(--fd-bg); }
-  fieldset { margin: 0; padding: 0; border: 0; }
-  legend { padding: 0; margin-bottom: 8px; font-weight: 650; }
-  .stars { display: flex; gap: 4px; }
-  .star { position: relative; display: grid; place-items: center; width: 44px; height: 44px; border-radius: 10px; color: #9ca3af; cursor: pointer; }
-  .star input { position: absolute; opacity: 0; width: 100%; height: 100%; margin: 0; cursor: pointer; }
-  .star svg { width: 30px; height: 30px; }
-  .star.on { color: #f59e0b; } .star.on svg { fill: currentColor; }
-  .star:hover { background: var(--fd-soft); }
-  .star:focus-within { outline: 3px solid var(--fd-accent); outline-offset: 1px; }
-  .csat-error { min-height: 1em; margin: 8px 0; font-size: 13px; color: #b91c1c; }
-  .csat-buttons { display: flex; gap: 8px; align-items: center; }
-  .primary { padding: 9px 16px; border: 0; border-radius: 10px; background: var(--fd-accent); color: var(--fd-on-accent); font-weight: 650; }
-  .primary:disabled { opacity: .6; cursor: progress; }
-  .csat .text-button { color: var(--fd-text); }
-  .thanks { margin: 0 0 12px; font-weight: 650; }
-
-  @media (max-width: 480px) {
-    .fd { bottom: 12px; } .fd.right { right: 12px; } .fd.left { left: 12px; }
-    .open .panel { position: fixed; inset: 0; width: auto; height: auto; border-radius: 0; }
-    .open .launcher { display: none; }
-  }`;
-
   // ---------------------------------------------------------------- storage (shared by tabs)
 
   const keyPrefix = `frontdesk:${serverUrl.origin}${serverPath}:`;
+  /** Where values go when the browser refuses storage (a sandboxed frame, storage disabled). @type {Map<string, string>} */
   const memory = new Map();
+  /** `session`: the tab's sessionStorage instead of the origin's localStorage. */
   const storage = {
+    /** @param {string} key @param {boolean} [session] */
     get(key, session) {
       try {
         return (session ? sessionStorage : localStorage).getItem(keyPrefix + key);
@@ -241,6 +65,7 @@
         return memory.get(key) ?? null;
       }
     },
+    /** @param {string} key @param {string} value @param {boolean} [session] */
     set(key, value, session) {
       try {
         (session ? sessionStorage : localStorage).setItem(keyPrefix + key, value);
@@ -248,6 +73,7 @@
         memory.set(key, value);
       }
     },
+    /** @param {string} key @param {boolean} [session] */
     remove(key, session) {
       try {
         (session ? sessionStorage : localStorage).removeItem(keyPrefix + key);
@@ -255,21 +81,32 @@
         memory.delete(key);
       }
     },
+    /**
+     * The stored JSON value, or `fallback` when there is none or it does not parse.
+     * @template T
+     * @param {string} key
+     * @param {T} fallback
+     * @returns {T}
+     */
     json(key, fallback) {
       try {
-        return JSON.parse(this.get(key)) ?? fallback;
+        return JSON.parse(this.get(key) ?? 'null') ?? fallback;
       } catch {
         return fallback;
       }
     },
   };
-  /** Messages typed but not yet acknowledged by the server: [{ clientId, text, createdAt }]. */
+  /** Messages typed but not yet acknowledged by the server, oldest first. */
   const outbox = {
-    all: () => storage.json('outbox', []).filter((item) => item && typeof item.clientId === 'string'),
+    /** @returns {OutboxItem[]} */
+    all: () => storage.json('outbox', /** @type {unknown[]} */ ([])).filter(isOutboxItem),
+    /** @param {OutboxItem[]} items */
     save: (items) => (items.length ? storage.set('outbox', JSON.stringify(items)) : storage.remove('outbox')),
+    /** @param {OutboxItem} item */
     add(item) {
       this.save([...this.all(), item]);
     },
+    /** @param {string} clientId */
     remove(clientId) {
       this.save(this.all().filter((item) => item.clientId !== clientId));
     },
@@ -280,7 +117,7 @@
   const host = document.createElement('frontdesk-widget');
   const root = host.attachShadow({ mode: 'open' });
   host.style.setProperty('--fd-accent', accent);
-  setStyles(root, STYLES);
+  setStyles(root, WIDGET_CSS);
 
   const ICONS = {
     chat: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.5 4v-4h0A1.5 1.5 0 0 1 4 14.5z"/></svg>',
@@ -344,7 +181,8 @@
     </div>`),
   );
 
-  const $ = (selector) => root.querySelector(selector);
+  /** The element `selector` names in the widget's markup (in `parent`, else anywhere in it). */
+  const $ = (/** @type {string} */ selector, /** @type {ParentNode} */ parent = root) => find(parent, selector, HTMLElement);
   const ui = {
     wrapper: $('.fd'),
     launcher: $('.launcher'),
@@ -361,10 +199,10 @@
     typing: $('.typing'),
     controls: $('.chat-controls'),
     human: $('.human'),
-    composer: $('.composer'),
-    input: $('#fd-input'),
+    composer: find(root, '.composer', HTMLFormElement),
+    input: find(root, '#fd-input', HTMLTextAreaElement),
     send: $('.send'),
-    csat: $('.csat'),
+    csat: find(root, '.csat', HTMLFormElement),
     stars: $('.stars'),
     csatError: $('.csat-error'),
     csatDone: $('.csat-done'),
@@ -378,8 +216,8 @@
   ui.greeting.textContent = greeting;
   $('.divider').textContent = t.resolved;
   ui.greeting.hidden = !greeting;
-  ui.typing.querySelector('.sr-only').textContent = t.typing(t.bot);
-  ui.human.querySelector('span').textContent = t.human;
+  $('.sr-only', ui.typing).textContent = t.typing(t.bot);
+  $('span', ui.human).textContent = t.human;
   $('label[for="fd-input"]').textContent = t.inputLabel;
   ui.input.placeholder = t.placeholder;
   ui.send.setAttribute('aria-label', t.send);
@@ -390,18 +228,20 @@
   $('.thanks').textContent = t.ratingThanks;
   $('.new-chat').textContent = t.newChat;
   for (let score = 1; score <= 5; score++) {
-    const label = html(`<label class="star">
-      <input type="radio" name="score" value="${score}"><span class="sr-only"></span>${ICONS.star}</label>`).firstElementChild;
-    label.querySelector('.sr-only').textContent = t.stars(score);
+    const label = elementOf(`<label class="star">
+      <input type="radio" name="score" value="${score}"><span class="sr-only"></span>${ICONS.star}</label>`);
+    $('.sr-only', label).textContent = t.stars(score);
     ui.stars.appendChild(label);
   }
   setContrast();
 
   // ---------------------------------------------------------------- state
 
+  /** @type {import('socket.io-client').Socket | null} */
   let socket = null;
+  /** @type {string | null} */
   let conversationId = null;
-  /** The visitor's latest resolved conversation, shown read-only above the current one. */
+  /** The visitor's latest resolved conversation, shown read-only above the current one. @type {string | null} */
   let previousConversationId = null;
   /** "Talk to a person" was clicked and the server has not acknowledged it yet. */
   let handoffWanted = false;
@@ -413,9 +253,11 @@
   let failures = 0;
   /** Handed over to people: no bot answer (and no typing dots) follows a message until an agent writes. */
   let humanMode = false;
+  /** @type {ConnectionState} */
   let currentState = 'idle';
   /** Acknowledged visitor messages still waiting for their reply: the typing indicator. */
   const awaiting = new Set();
+  /** The visitor's thumbs, by message id. @type {Record<string, Rating | undefined>} */
   const feedbackGiven = storage.json('feedback', {});
 
   // ---------------------------------------------------------------- connection
@@ -426,28 +268,26 @@
       return;
     }
     setStatus('connecting');
-    loadClient()
-      .then((client) => {
-        socket = client(`${serverUrl.origin}/chat`, {
-          path: `${serverPath}/socket.io/`,
-          // Read at every (re)connection, so a token issued in another tab or after INVALID_TOKEN is used.
-          auth: (callback) => {
-            const token = storage.get('token');
-            callback({ ...(token ? { visitorToken: token } : {}), ...(language ? { language } : {}), ...visitorContext() });
-          },
-          reconnectionDelay: 1000,
-          reconnectionDelayMax: 10000,
-        });
-        socket.on('session', onSession);
-        socket.on('reply', onReply);
-        socket.on('status', onStatus);
-        socket.on('connect_error', onConnectError);
-        socket.on('disconnect', onDisconnect);
-        socket.on('protocol_error', (error) => console.warn('[frontdesk]', error));
-      })
-      .catch(() => setStatus('unreachable'));
+    const client = io(`${serverUrl.origin}/chat`, {
+      path: `${serverPath}/socket.io/`,
+      // Read at every (re)connection, so a token issued in another tab or after INVALID_TOKEN is used.
+      auth: (callback) => {
+        const token = storage.get('token');
+        callback({ ...(token ? { visitorToken: token } : {}), ...(language ? { language } : {}), ...visitorContext() });
+      },
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000,
+    });
+    socket = client;
+    client.on('session', onSession);
+    client.on('reply', onReply);
+    client.on('status', onStatus);
+    client.on('connect_error', (error) => onConnectError(client, error));
+    client.on('disconnect', (reason) => onDisconnect(client, reason));
+    client.on('protocol_error', (error) => console.warn('[frontdesk]', error));
   }
 
+  /** @param {SessionEvent} session */
   function onSession(session) {
     connected = true;
     failures = 0;
@@ -477,7 +317,11 @@
     };
   }
 
-  function onConnectError(error) {
+  /**
+   * @param {import('socket.io-client').Socket} client
+   * @param {Error & { data?: { code?: string } }} error `data`: what the server's middleware refused with
+   */
+  function onConnectError(client, error) {
     connected = false;
     const code = (error && error.data && error.data.code) || (error && error.message);
     if (code === 'INVALID_TOKEN' && storage.get('token')) {
@@ -486,39 +330,35 @@
       storage.remove('conversation');
       clearMessages();
       conversationId = null;
-      socket.connect();
+      client.connect();
       return;
     }
     setStatus('unreachable');
-    if (!socket.active) retryLater(); // refused by the server's middleware: Socket.IO does not retry those itself
+    if (!client.active) retryLater(); // refused by the server's middleware: Socket.IO does not retry those itself
   }
 
-  function onDisconnect(reason) {
+  /** @param {import('socket.io-client').Socket} client @param {import('socket.io-client').Socket.DisconnectReason} reason */
+  function onDisconnect(client, reason) {
     connected = false;
     for (const state of ui.list.querySelectorAll('li.pending .state')) state.textContent = t.queued;
     setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
     // The server closed us (a restart): come back after a pause. Socket.IO retries transport losses itself.
-    if (!socket.active && reason !== 'io client disconnect') retryLater();
+    if (!client.active && reason !== 'io client disconnect') retryLater();
   }
 
   function retryLater() {
     clearTimeout(retryTimer);
     const delay = Math.min(30000, 1000 * 2 ** Math.min(failures++, 5)) * (0.75 + Math.random() / 2);
-    retryTimer = setTimeout(() => socket && !socket.connected && socket.connect(), delay);
+    retryTimer = window.setTimeout(() => socket && !socket.connected && socket.connect(), delay);
   }
 
-  function loadClient() {
-    if (typeof io === 'function') return Promise.resolve(io);
-    if (window.io) return Promise.resolve(window.io);
-    return new Promise((resolve, reject) => {
-      const tag = document.createElement('script');
-      tag.src = `${serverUrl.origin}${serverPath}/socket.io/socket.io.min.js`;
-      tag.onload = () => (window.io ? resolve(window.io) : reject(new Error('no Socket.IO client')));
-      tag.onerror = reject;
-      document.head.appendChild(tag);
-    });
-  }
-
+  /**
+   * Emits `event` and resolves with the server's acknowledgement; rejects when offline or unanswered.
+   * @template {keyof Acks} E
+   * @param {E} event
+   * @param {object} payload
+   * @returns {Promise<Acks[E]>}
+   */
   function request(event, payload, timeoutMs = 15000) {
     if (!socket || !socket.connected) return Promise.reject(new Error('offline'));
     return socket.timeout(timeoutMs).emitWithAck(event, payload);
@@ -536,16 +376,21 @@
     }
     if (!response || !response.ok || forConversation !== conversationId) return;
     ui.log.setAttribute('aria-busy', 'true');
+    /** @type {Set<string | undefined>} */
     const known = new Set(response.messages.map((message) => message.messageId));
     for (const item of ui.list.querySelectorAll('li[data-message-id]')) {
-      if (!known.has(item.dataset.messageId)) item.remove(); // not of this conversation
+      if (item instanceof HTMLElement && !known.has(item.dataset.messageId)) item.remove(); // not of this conversation
     }
     // In the server's order (a message typed in another tab goes above its answer), unsent ones last.
+    /** @type {Element | null} */
     let previous = null;
+    /** @type {string | null} */
     let lastRole = null;
+    /** @type {HistoryEntry | null} */
     let lastAnswer = null;
     for (const message of response.messages) {
       const element = upsertMessage(message);
+      /** @type {Element | null} */
       const wanted = previous ? previous.nextElementSibling : ui.list.firstElementChild;
       if (element !== wanted) ui.list.insertBefore(element, wanted);
       previous = element;
@@ -566,12 +411,13 @@
   let historyTimer = 0;
   function refreshHistorySoon() {
     clearTimeout(historyTimer);
-    historyTimer = setTimeout(loadHistory, 150);
+    historyTimer = window.setTimeout(loadHistory, 150);
   }
 
   /** The visitor's resolved conversation, read-only above a divider. */
   async function loadPrevious() {
     const forConversation = previousConversationId;
+    /** @type {HistoryAck | null} */
     let response = null;
     if (forConversation) {
       try {
@@ -587,7 +433,7 @@
     scrollToEnd();
   }
 
-  /** What agents did to the conversation, as a notice in the log. */
+  /** What agents did to the conversation, as a notice in the log. @param {StatusEvent} event */
   function onStatus(event) {
     if (!event || event.conversationId !== conversationId) return;
     const text =
@@ -597,7 +443,7 @@
       : event.status === 'resolved' ? t.resolved
       : null;
     if (!text) return;
-    const notice = html(`<li class="notice"></li>`).firstElementChild;
+    const notice = elementOf(`<li class="notice"></li>`);
     notice.textContent = text;
     notice.dataset.status = event.status;
     ui.list.insertBefore(notice, ui.list.querySelector('li.pending, li.failed'));
@@ -610,6 +456,7 @@
     scrollToEnd();
   }
 
+  /** @param {ReplyEvent} reply */
   function onReply(reply) {
     if (!reply || reply.conversationId !== conversationId) return;
     const isNew = !messageElement(reply.messageId);
@@ -628,6 +475,7 @@
     scrollToEnd();
   }
 
+  /** @param {string} text */
   function send(text) {
     const trimmed = text.trim();
     if (!trimmed) return;
@@ -662,7 +510,7 @@
           continue;
         }
         const code = ack && ack.error && ack.error.code;
-        if (['RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'SHUTTING_DOWN', 'INTERNAL'].includes(code)) {
+        if (isRetryable(code)) {
           await new Promise((resolve) => setTimeout(resolve, code === 'RATE_LIMITED' ? 1500 : 4000));
           continue; // temporary: same clientId again
         }
@@ -693,8 +541,9 @@
     for (const item of outbox.all()) renderPending(item);
   }
 
+  /** @param {OutboxItem} item */
   function renderPending(item) {
-    let element = ui.list.querySelector(`li[data-client-id="${cssEscape(item.clientId)}"]`);
+    let element = query(ui.list, `li[data-client-id="${cssEscape(item.clientId)}"]`);
     if (element && !element.dataset.messageId) {
       ui.list.appendChild(element); // keep unsent messages last
       return;
@@ -703,12 +552,13 @@
     element = createMessage({ role: 'visitor', text: item.text, createdAt: item.createdAt });
     element.dataset.clientId = item.clientId;
     element.classList.add('pending');
-    element.querySelector('.state').textContent = connected ? t.sending : t.queued;
+    $('.state', element).textContent = connected ? t.sending : t.queued;
     ui.list.appendChild(element);
   }
 
+  /** @param {string} clientId @param {{ messageId: string }} ack */
   function markSent(clientId, ack) {
-    const element = ui.list.querySelector(`li[data-client-id="${cssEscape(clientId)}"]`);
+    const element = query(ui.list, `li[data-client-id="${cssEscape(clientId)}"]`);
     if (!element) return;
     if (messageElement(ack.messageId)) {
       element.remove(); // already shown (e.g. from history)
@@ -716,17 +566,19 @@
     }
     element.dataset.messageId = ack.messageId;
     element.classList.remove('pending');
-    element.querySelector('.state').textContent = '';
+    $('.state', element).textContent = '';
   }
 
+  /** @param {string} clientId @param {string} reason */
   function markFailed(clientId, reason) {
-    const element = ui.list.querySelector(`li[data-client-id="${cssEscape(clientId)}"]`);
+    const element = query(ui.list, `li[data-client-id="${cssEscape(clientId)}"]`);
     if (!element) return;
     element.classList.remove('pending');
     element.classList.add('failed');
-    element.querySelector('.state').textContent = `${t.notSent}: ${reason}`;
+    $('.state', element).textContent = `${t.notSent}: ${reason}`;
   }
 
+  /** @param {ShownMessage & { messageId: string }} message */
   function upsertMessage(message) {
     const existing = messageElement(message.messageId);
     if (existing) return existing;
@@ -737,19 +589,22 @@
     return element;
   }
 
-  /** `readOnly`: a message of the previous conversation, without feedback or suggestion buttons. */
+  /**
+   * `readOnly`: a message of the previous conversation, without feedback or suggestion buttons.
+   * @param {ShownMessage} message
+   */
   function createMessage(message, { readOnly = false } = {}) {
     const role = message.role === 'agent' ? 'agent' : message.role === 'visitor' ? 'visitor' : 'bot';
-    const element = html(`<li class="message ${role}">
+    const element = elementOf(`<li class="message ${role}">
       <span class="sr-only who"></span>
       <div class="bubble"></div>
       <div class="meta"><time></time> <span class="state"></span></div>
-    </li>`).firstElementChild;
+    </li>`);
     const agentName = message.agent && message.agent.name;
-    element.querySelector('.who').textContent = `${role === 'visitor' ? t.you : role === 'agent' ? agentName || t.agent : t.bot}: `;
-    if (role === 'agent') element.querySelector('.who').className = 'author who'; // agents are named visibly
-    element.querySelector('.bubble').textContent = message.text;
-    const time = element.querySelector('time');
+    $('.who', element).textContent = `${role === 'visitor' ? t.you : role === 'agent' ? agentName || t.agent : t.bot}: `;
+    if (role === 'agent') $('.who', element).className = 'author who'; // agents are named visibly
+    $('.bubble', element).textContent = message.text;
+    const time = find(element, 'time', HTMLTimeElement);
     const date = new Date(message.createdAt || Date.now());
     if (!Number.isNaN(date.getTime())) {
       time.dateTime = date.toISOString();
@@ -757,17 +612,18 @@
     }
     if (role !== 'visitor' && message.messageId && !readOnly) {
       if (message.source) element.dataset.source = message.source;
-      if (Array.isArray(message.suggestions) && message.suggestions.length) element.insertBefore(suggestionButtons(message.suggestions), element.querySelector('.meta'));
-      element.querySelector('.meta').appendChild(feedbackButtons(message.messageId));
+      if (Array.isArray(message.suggestions) && message.suggestions.length) element.insertBefore(suggestionButtons(message.suggestions), $('.meta', element));
+      $('.meta', element).appendChild(feedbackButtons(message.messageId));
     }
     return element;
   }
 
+  /** @param {NonNullable<ReplyEvent['suggestions']>} suggestions */
   function suggestionButtons(suggestions) {
-    const group = html(`<div class="suggestions" role="group"></div>`).firstElementChild;
+    const group = elementOf(`<div class="suggestions" role="group"></div>`);
     group.setAttribute('aria-label', t.suggestions);
     for (const suggestion of suggestions.slice(0, 6)) {
-      const button = html(`<button class="chip" type="button"></button>`).firstElementChild;
+      const button = elementOf(`<button class="chip" type="button"></button>`);
       button.textContent = suggestion.label;
       button.dataset.intent = suggestion.intent;
       button.addEventListener('click', () => {
@@ -779,26 +635,27 @@
     return group;
   }
 
+  /** @param {string} messageId */
   function feedbackButtons(messageId) {
-    const group = html(`<div class="feedback" role="group">
+    const group = elementOf(`<div class="feedback" role="group">
       <button class="thumb up" type="button" aria-pressed="false">${ICONS.up}</button>
       <button class="thumb down" type="button" aria-pressed="false">${ICONS.up}</button>
       <span class="feedback-note" aria-live="polite"></span>
-    </div>`).firstElementChild;
+    </div>`);
     group.setAttribute('aria-label', `${t.helpful}?`);
-    const up = group.querySelector('.up');
-    const down = group.querySelector('.down');
-    const note = group.querySelector('.feedback-note');
+    const up = $('.up', group);
+    const down = $('.down', group);
+    const note = $('.feedback-note', group);
     up.setAttribute('aria-label', t.helpful);
     up.title = t.helpful;
     down.setAttribute('aria-label', t.notHelpful);
     down.title = t.notHelpful;
-    const show = (rating) => {
+    const show = (/** @type {Rating | undefined} */ rating) => {
       up.setAttribute('aria-pressed', String(rating === 'up'));
       down.setAttribute('aria-pressed', String(rating === 'down'));
     };
     show(feedbackGiven[messageId]);
-    const rate = async (rating) => {
+    const rate = async (/** @type {Rating} */ rating) => {
       const previous = feedbackGiven[messageId];
       show(rating);
       note.textContent = '';
@@ -835,10 +692,12 @@
     renderOutbox();
   }
 
+  /** @param {string | null | undefined} messageId */
   function messageElement(messageId) {
-    return messageId ? ui.list.querySelector(`li[data-message-id="${cssEscape(messageId)}"]`) : null;
+    return messageId ? query(ui.list, `li[data-message-id="${cssEscape(messageId)}"]`) : null;
   }
 
+  /** @param {string} messageId */
   function replyExists(messageId) {
     const element = messageElement(messageId);
     return Boolean(element && element.nextElementSibling && element.nextElementSibling.matches('.bot, .agent'));
@@ -850,7 +709,7 @@
     ui.typing.hidden = false;
     clearTimeout(typingTimer);
     // Replies normally take milliseconds; never leave the dots on for ever if one is lost.
-    typingTimer = setTimeout(() => {
+    typingTimer = window.setTimeout(() => {
       awaiting.clear();
       ui.typing.hidden = true;
     }, 20000);
@@ -864,6 +723,7 @@
     }
   }
 
+  /** @param {boolean} value */
   function setHumanMode(value) {
     humanMode = value;
     ui.human.hidden = value;
@@ -872,6 +732,7 @@
     setStatus(currentState);
   }
 
+  /** @param {ConnectionState} state */
   function setStatus(state) {
     currentState = state;
     ui.wrapper.dataset.state = state;
@@ -901,7 +762,7 @@
     scrollToEnd();
     if (!focus) return;
     const view = ui.wrapper.dataset.view;
-    (view === 'csat' ? ui.csat.querySelector('input') : view === 'done' ? $('.thanks') : ui.input).focus();
+    (view === 'csat' ? $('input', ui.csat) : view === 'done' ? $('.thanks') : ui.input).focus();
   }
 
   function close({ restoreFocus = true } = {}) {
@@ -914,6 +775,7 @@
     if (restoreFocus) ui.launcher.focus();
   }
 
+  /** @param {View} view */
   function showView(view) {
     ui.controls.hidden = view !== 'chat';
     ui.csat.hidden = view !== 'csat';
@@ -925,24 +787,26 @@
   function showRating() {
     showView('csat');
     ui.csatError.textContent = '';
-    (ui.csat.querySelector('input:checked') || ui.csat.querySelector('input')).focus();
+    (query(ui.csat, 'input:checked') || $('input', ui.csat)).focus();
   }
 
+  /** @param {SubmitEvent} event */
   async function submitRating(event) {
     event.preventDefault();
-    const checked = ui.csat.querySelector('input[name="score"]:checked');
-    if (!checked) {
+    const score = pickedScore();
+    if (!score) {
       ui.csatError.textContent = t.pickScore;
       return;
     }
-    const submit = ui.csat.querySelector('.submit-rating');
+    const submit = find(ui.csat, '.submit-rating', HTMLButtonElement);
     submit.disabled = true;
     ui.csatError.textContent = '';
+    /** @type {Ack | null} */
     let ack;
     try {
-      ack = await request('csat', { score: Number(checked.value), ...(conversationId ? { conversationId } : {}) });
+      ack = await request('csat', { score, ...(conversationId ? { conversationId } : {}) });
     } catch {
-      ack = { ok: false, error: { message: connected ? '' : t.offline } };
+      ack = null; // no answer
     } finally {
       submit.disabled = false;
     }
@@ -950,7 +814,7 @@
       showView('done');
       $('.thanks').focus();
     } else {
-      const detail = errorText(ack && ack.error);
+      const detail = ack ? errorText(ack.error) : connected ? '' : t.offline;
       ui.csatError.textContent = detail ? `${t.ratingFailed}: ${detail}` : `${t.ratingFailed}.`;
     }
   }
@@ -967,9 +831,14 @@
     }
   }
 
+  /** The score (1 to 5) picked in the rating form; 0 for none. */
+  function pickedScore() {
+    const checked = ui.csat.querySelector('input[name="score"]:checked');
+    return checked instanceof HTMLInputElement ? Number(checked.value) : 0;
+  }
+
   function paintStars() {
-    const checked = ui.csat.querySelector('input:checked');
-    const score = checked ? Number(checked.value) : 0;
+    const score = pickedScore();
     ui.stars.querySelectorAll('.star').forEach((label, index) => label.classList.toggle('on', index < score));
   }
 
@@ -1007,7 +876,7 @@
   });
   ui.csat.addEventListener('submit', submitRating);
   ui.csat.addEventListener('change', paintStars);
-  ui.csat.querySelector('.back').addEventListener('click', () => {
+  $('.back', ui.csat).addEventListener('click', () => {
     showView('chat');
     ui.input.focus();
   });
@@ -1037,9 +906,9 @@
     const probe = document.createElement('span');
     probe.style.color = accent;
     root.appendChild(probe);
-    const [r, g, b] = (getComputedStyle(probe).color.match(/[\d.]+/g) || ['37', '99', '235']).map(Number);
+    const [r = 37, g = 99, b = 235] = (getComputedStyle(probe).color.match(/[\d.]+/g) || []).map(Number);
     probe.remove();
-    const channel = (value) => {
+    const channel = (/** @type {number} */ value) => {
       const v = value / 255;
       return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
     };
@@ -1049,12 +918,42 @@
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * The element of class `type` that `selector` finds in `parent`: one of the widget's own markup,
+   * so a miss is a bug.
+   * @template {Element} T
+   * @param {ParentNode} parent
+   * @param {string} selector
+   * @param {new () => T} type
+   * @returns {T}
+   */
+  function find(parent, selector, type) {
+    const element = parent.querySelector(selector);
+    if (!(element instanceof type)) throw new Error(`frontdesk widget: no ${selector}`);
+    return element;
+  }
+
+  /** The element `selector` finds in `parent`, if any. @param {ParentNode} parent @param {string} selector */
+  function query(parent, selector) {
+    const element = parent.querySelector(selector);
+    return element instanceof HTMLElement ? element : null;
+  }
+
+  /** The one element `markup` describes. @param {string} markup */
+  function elementOf(markup) {
+    const element = html(markup).firstElementChild;
+    if (!(element instanceof HTMLElement)) throw new Error('frontdesk widget: markup without an element');
+    return element;
+  }
+
+  /** @param {string} markup */
   function html(markup) {
     const template = document.createElement('template');
     template.innerHTML = markup.trim();
     return template.content;
   }
 
+  /** @param {ShadowRoot} shadow @param {string} css */
   function setStyles(shadow, css) {
     // Constructed style sheets are not subject to the host page's CSP style-src; <style> is the fallback.
     try {
@@ -1073,19 +972,32 @@
     return `w-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
   }
 
+  /** @param {string} value */
   function cssEscape(value) {
     return window.CSS && CSS.escape ? CSS.escape(value) : String(value).replace(/["\\]/g, '\\$&');
   }
 
+  /** Whether a refusal is temporary (src/gateway/protocol.ts): the message is sent again. @param {ErrorCode | undefined} code */
+  function isRetryable(code) {
+    return RETRYABLE_ERROR_CODES.some((retryable) => retryable === code);
+  }
+
   /** The visitor's-language text for an error: by its code, else the message given (offline notes are already translated). */
+  /** @param {ProtocolErrorBody | undefined} error */
   function errorText(error) {
     if (!error) return '';
     return (error.code && t.errors[error.code]) || error.message || '';
   }
 
+  /** @param {unknown} item @returns {item is OutboxItem} */
+  function isOutboxItem(item) {
+    return typeof item === 'object' && item !== null && 'clientId' in item && typeof item.clientId === 'string';
+  }
+
+  /** @param {string | undefined} value */
   function normalizeLanguage(value) {
-    const match = /^([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{2,4}))?/.exec(String(value || '').trim());
-    return match ? match[1].toLowerCase() + (match[2] ? `-${match[2]}` : '') : undefined;
+    const [, base, region] = /^([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{2,4}))?/.exec(String(value || '').trim()) || [];
+    return base ? base.toLowerCase() + (region ? `-${region}` : '') : undefined;
   }
 
   // ---------------------------------------------------------------- start
