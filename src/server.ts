@@ -22,7 +22,11 @@ import { proxyTrust, resolveSocketAddresses } from './gateway/client-address.ts'
 import { maxFrameBytes } from './gateway/protocol.ts';
 import { VisitorTokens } from './gateway/visitor-token.ts';
 import { corsOrigin, originAllowed } from './gateway/origins.ts';
-import { attachAgentWorkspace } from './gateway/agent-api.ts';
+import { registerAgentApi } from './gateway/agent-api.ts';
+import { attachAgentNamespace } from './gateway/agent-namespace.ts';
+import { createAgentServices } from './agents/services.ts';
+import { ConversationEvents } from './dialogue/conversation-events.ts';
+import { VisitorChat } from './dialogue/visitor-chat.ts';
 import { registerStaticRoutes } from './gateway/static.ts';
 import { attachScaleOut, resolveScaleOut } from './gateway/scale-out.ts';
 import { startRetrainScheduler } from './models/scheduler.ts';
@@ -76,8 +80,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       chats: store,
       knowledgeDir: join(config.intentsDir, 'knowledge'),
       indexDir: join(config.dataDir, 'index'),
-      currentEncoder: () => (model.version ? { id: model.version.name, embed: (texts) => model.embed(texts) } : null),
+      currentEncoder: () => (model.encoderId ? { id: model.encoderId, embed: (texts) => model.embed(texts) } : null),
       logger: logger.child({ component: 'knowledge' }),
+      targetPrecision: config.retrievalTargetPrecision,
     });
     knowledge = fallback;
     await model.followPromotions(database.url);
@@ -111,34 +116,35 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     resolveSocketAddresses(io, trustProxy);
     // Before any namespace is set up: rooms and events shared with other processes on this Postgres.
     const scaleOut = await attachScaleOut(io, { mode: resolveScaleOut(config.scaleOut, config.databaseUrl), databaseUrl: database.url, logger });
-    const agents = await attachAgentWorkspace({
-      app: http,
-      io,
-      prisma: db,
-      logger,
-      intents: () => catalogue.intents,
-      maxMessageChars: config.maxMessageChars,
-    });
+    // What happens in conversations, from whoever made it happen to whoever must hear of it.
+    const events = new ConversationEvents();
+    const agentLogger = logger.child({ component: 'agents' });
+    const agents = createAgentServices({ prisma: db, logger: agentLogger, events, intents: () => catalogue.intents, maxMessageChars: config.maxMessageChars });
+    attachAgentNamespace(io, { workspace: agents.workspace, auth: agents.auth, logger: agentLogger });
+    await registerAgentApi(http, agents, agentLogger);
     const dialogue = new DialogueService({
       store,
       catalogue: () => catalogue,
       classifier: () => model,
       retrieval: () => fallback,
+      policy: { clarificationsBeforeHandoff: config.clarificationsBeforeHandoff, suggestions: config.suggestions },
       logger,
       onReplied: (source, seconds) => {
         metrics.replies.inc({ source });
         metrics.replyLatency.observe({ source }, seconds);
       },
       onAnswered: (outcome) => void agents.workspace.observeAnswer(outcome),
+      events,
     });
 
     // A resolved conversation's agent answers are stored redacted for reuse review (docs/retrieval.md).
-    agents.workspace.on('resolved', (conversationId) => {
+    events.on('resolved', (conversationId) => {
       fallback.harvestConversation(conversationId).catch((error: unknown) => logger.error({ err: error, conversationId }, 'harvesting agent answers failed'));
     });
     attachChatNamespace(io.of('/chat'), {
-      store,
+      chat: new VisitorChat(store, events),
       dialogue,
+      events,
       tokens,
       logger: logger.child({ component: 'chat' }),
       maxMessageChars: config.maxMessageChars,
@@ -146,11 +152,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       messageBurst: config.messageBurst,
       isShuttingDown,
       metrics,
-      onVisitorMessage: agents.onVisitorMessage,
-      onConversationResolved: (conversationId) => {
-        agents.workspace.emit('changed', conversationId);
-        agents.workspace.emit('resolved', conversationId);
-      },
     });
 
     // Periodic retraining in a worker thread, gated before promotion (docs/learning-loop.md).

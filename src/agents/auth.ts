@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { hash, verify } from '@node-rs/argon2';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { AgentStore, normalizeEmail, type Agent, type AgentRole, type AgentSession } from '../store/agent-store.ts';
-import { AgentError } from './errors.ts';
+import { ProtocolError } from '../protocol/errors.ts';
 
 /** Who is calling: resolved from a bearer token on every request and socket handshake. */
 export interface AgentPrincipal {
@@ -68,8 +68,8 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 }
 
 export function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new AgentError('WEAK_PASSWORD', `A password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
-  if (password.length > MAX_PASSWORD_LENGTH) throw new AgentError('INVALID_PAYLOAD', `A password has at most ${MAX_PASSWORD_LENGTH} characters.`);
+  if (password.length < MIN_PASSWORD_LENGTH) throw new ProtocolError('WEAK_PASSWORD', `A password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+  if (password.length > MAX_PASSWORD_LENGTH) throw new ProtocolError('INVALID_PAYLOAD', `A password has at most ${MAX_PASSWORD_LENGTH} characters.`);
 }
 
 export function tokenHash(token: string): string {
@@ -99,7 +99,7 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
   private dummyHash: Promise<string> | null = null;
 
   constructor(
-    readonly store: AgentStore,
+    private readonly store: AgentStore,
     private readonly options: { sessionTtlMs?: number; now?: () => Date } = {},
   ) {
     super();
@@ -111,27 +111,24 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
 
   async createAgent(input: { email: string; name: string; password: string; role?: AgentRole }): Promise<PublicAgent> {
     const email = normalizeEmail(input.email);
-    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new AgentError('INVALID_PAYLOAD', 'The email address is not valid.');
-    if (input.name.trim().length === 0 || input.name.length > 120) throw new AgentError('INVALID_PAYLOAD', 'A name has 1 to 120 characters.');
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new ProtocolError('INVALID_PAYLOAD', 'The email address is not valid.');
+    if (input.name.trim().length === 0 || input.name.length > 120) throw new ProtocolError('INVALID_PAYLOAD', 'A name has 1 to 120 characters.');
     const agent = await this.store.createAgent({ email, name: input.name, role: input.role ?? 'agent', passwordHash: await hashPassword(input.password) });
     return toPublicAgent(agent);
   }
 
   /**
-   * An admin changes an account. A new password or a disabled account ends all its sessions; any
-   * change of password, role or account state closes its open connections.
+   * Changes an account (who may: src/agents/admin.ts). A new password or a disabled account ends all
+   * its sessions; any change of password, role or account state closes its open connections.
    */
-  async changeAgent(actor: AgentPrincipal, agentId: string, changes: AgentChanges): Promise<PublicAgent> {
-    if (agentId === actor.id && (changes.disabled === true || changes.role === 'agent')) {
-      throw new AgentError('FORBIDDEN', 'An admin cannot disable or demote their own account.');
-    }
+  async changeAgent(agentId: string, changes: AgentChanges): Promise<PublicAgent> {
     const updated = await this.store.updateAgent(agentId, {
       ...(changes.name !== undefined ? { name: changes.name } : {}),
       ...(changes.role !== undefined ? { role: changes.role } : {}),
       ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
       ...(changes.password !== undefined ? { passwordHash: await hashPassword(changes.password) } : {}),
     });
-    if (!updated) throw new AgentError('NOT_FOUND', 'No such agent.');
+    if (!updated) throw new ProtocolError('NOT_FOUND', 'No such agent.');
     if (changes.password !== undefined || changes.disabled === true) await this.store.revokeAgentSessions(agentId);
     if (changes.password !== undefined || changes.disabled === true || changes.role !== undefined) this.emit('rightsChanged', agentId);
     return toPublicAgent(updated);
@@ -151,7 +148,7 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
       await this.giveBack(account, address);
       throw error;
     }
-    if (!agent) throw new AgentError('INVALID_CREDENTIALS', 'Wrong email or password.');
+    if (!agent) throw new ProtocolError('INVALID_CREDENTIALS', 'Wrong email or password.');
     await this.giveBack(account, address);
     await this.failuresPerAccount.delete(account).catch(() => {});
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -207,7 +204,7 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
       await this.failuresPerAccount.consume(account);
     } catch (error) {
       if (error instanceof Error) throw error;
-      throw new AgentError('RATE_LIMITED', 'Too many sign-in attempts; wait a few minutes.');
+      throw new ProtocolError('RATE_LIMITED', 'Too many sign-in attempts; wait a few minutes.');
     }
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConversationFilters } from '../store/workspace-store.ts';
+import { parsePayload } from '../protocol/payloads.ts';
 import type { AgentPrincipal } from './auth.ts';
-import { AgentError } from './errors.ts';
 
 /** What agents send, validated the same way over REST and over the `/agent` namespace. */
 export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
@@ -49,37 +49,9 @@ export const filtersPayload = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export function parseAgentPayload<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new AgentError('INVALID_PAYLOAD', `Invalid payload${where}: ${issue?.message ?? 'unexpected shape'}`);
-  }
-  const nul = nulPath(parsed.data);
-  if (nul) throw new AgentError('INVALID_PAYLOAD', `Invalid payload${nul.length > 0 ? ` at ${nul.join('.')}` : ''}: must not contain NUL characters`);
-  return parsed.data;
-}
-
-/**
- * Where a string with U+0000 sits in a parsed payload, or null. Postgres text cannot hold it, so a
- * NUL in any field (a search, an email, a name) failed its query as an internal error.
- */
-function nulPath(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (Array.isArray(value)) return value.reduce<Array<string | number> | null>((found, item, index) => found ?? nulPath(item, [...path, index]), null);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    for (const [key, item] of Object.entries(value)) {
-      const found = nulPath(item, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
 /** Query-string or socket filters → store filters. A date-only `to` includes that whole day. */
 export function conversationFilters(payload: unknown, principal: AgentPrincipal): ConversationFilters {
-  const input = parseAgentPayload(filtersPayload, payload);
+  const input = parsePayload(filtersPayload, payload);
   const raw = (payload ?? {}) as { to?: unknown };
   let to = input.to;
   if (to && typeof raw.to === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw.to)) to = new Date(to.getTime() + 24 * 3600_000 - 1);

@@ -1,7 +1,7 @@
 import { conversationOfSource, type HarvestedAnswer, type KnowledgeStore, type ReuseStatus } from '../store/knowledge-store.ts';
 import { redact } from '../corpus/redact.ts';
+import { ProtocolError } from '../protocol/errors.ts';
 import type { AgentPrincipal } from './auth.ts';
-import { AgentError } from './errors.ts';
 
 /** A harvested agent answer as the review list shows it: always redacted. */
 export interface HarvestedAnswerView {
@@ -40,7 +40,7 @@ export class ReuseReview {
     const current = await this.knowledge.byId(id);
     if (!current || current.kind !== 'agent_answer' || current.deletedAt) throw notFound();
     const text = redact((editedText ?? current.text).trim());
-    if (text.length === 0) throw new AgentError('TEXT_EMPTY', 'The answer text is empty.');
+    if (text.length === 0) throw new ProtocolError('TEXT_EMPTY', 'The answer text is empty.');
     const reviewed = await this.knowledge.reviewAgentAnswer(id, {
       status,
       reviewerId: principal.id,
@@ -52,8 +52,8 @@ export class ReuseReview {
   }
 }
 
-function notFound(): AgentError {
-  return new AgentError('NOT_FOUND', 'No such harvested answer.');
+function notFound(): ProtocolError {
+  return new ProtocolError('NOT_FOUND', 'No such harvested answer.');
 }
 
 function toView(answer: HarvestedAnswer): HarvestedAnswerView {

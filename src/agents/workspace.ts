@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { ConversationEvents } from '../dialogue/conversation-events.ts';
 import type { AnswerOutcome } from '../dialogue/service.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Message } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import {
@@ -11,15 +11,13 @@ import {
   type ConversationPage,
   type ConversationSummary,
 } from '../store/workspace-store.ts';
-import type { LabelledExample } from '../nlu/types.ts';
+import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
 import { redactedLabelledExamples } from '../corpus/training-set.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { checkText } from '../protocol/payloads.ts';
 import type { AgentPrincipal } from './auth.ts';
-import { AgentError } from './errors.ts';
-import { allowedActions, botSilent, transition, type AgentAction, type ConversationStatus } from './state-machine.ts';
+import { allowedActions, botSilent, transition, type AgentAction } from './state-machine.ts';
 import { toMessageView, toTranscriptView, type MessageView, type TranscriptView } from './views.ts';
-
-/** The intent a correction may name besides the catalogue's: "out of scope". */
-export const OUT_OF_SCOPE = 'oos';
 
 export interface IntentOption {
   name: string;
@@ -29,6 +27,8 @@ export interface IntentOption {
 export interface WorkspaceOptions {
   prisma: PrismaClient;
   logger: Logger;
+  /** Agents' replies and state changes are published here (the visitor is told); visitors' messages and ratings come from it. */
+  events: ConversationEvents;
   /** The catalogue's intents, for corrections; unset = any snake_case name is accepted. */
   intents?: () => readonly IntentOption[];
   maxMessageChars?: number;
@@ -40,12 +40,6 @@ export interface WorkspaceEvents {
   changed: [conversationId: string];
   /** A message was stored in a conversation (visitor, bot or agent). */
   message: [message: MessageView];
-  /** An agent's reply that must reach the visitor, with its author's display name. */
-  agentReply: [message: Message, agentName: string];
-  /** An agent changed the conversation's state (the visitor is told); `agentName` is who holds it now, in `agent`. */
-  statusChanged: [conversationId: string, status: ConversationStatus, agentName: string | null];
-  /** An agent resolved a conversation (its agent answers can now be harvested). */
-  resolved: [conversationId: string];
 }
 
 /** The state-changing actions agents take on a conversation. */
@@ -54,15 +48,20 @@ export const CONVERSATION_ACTIONS: readonly ConversationAction[] = ['take_over',
 
 /**
  * The agent workspace: queue, transcripts, take-over and replies, corrections. Transport-free: the
- * REST API and the `/agent` namespace call it, and listen to its events to push live updates.
+ * REST API and the `/agent` namespace call it, and listen to its events to push live updates to
+ * agents; what agents do that the visitor must hear goes out on the conversation events.
  */
 export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
-  readonly store: WorkspaceStore;
+  private readonly store: WorkspaceStore;
   private readonly versionNames = new Map<string, string | null>();
 
   constructor(private readonly options: WorkspaceOptions) {
     super();
     this.store = new WorkspaceStore(options.prisma, options.lowConfidence);
+    // Agents watching see a visitor's message at once; a conversation resolved (by an agent, or by
+    // the visitor's rating) leaves the queue.
+    options.events.on('stored', (message) => this.emit('message', toMessageView(message)));
+    options.events.on('resolved', (conversationId) => this.emit('changed', conversationId));
   }
 
   get maxMessageChars(): number {
@@ -78,15 +77,20 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   }
 
   async summary(conversationId: string): Promise<ConversationSummary> {
-    const summary = await this.store.summary(conversationId);
-    if (!summary) throw new AgentError('NOT_FOUND', 'No such conversation.');
+    const summary = await this.findSummary(conversationId);
+    if (!summary) throw new ProtocolError('NOT_FOUND', 'No such conversation.');
     return summary;
+  }
+
+  /** The conversation's summary, or null when there is no such conversation. */
+  findSummary(conversationId: string): Promise<ConversationSummary | null> {
+    return this.store.summary(conversationId);
   }
 
   async transcript(conversationId: string, principal: AgentPrincipal): Promise<TranscriptView & { actions: AgentAction[] }> {
     const conversation = await this.store.transcript(conversationId);
-    if (!conversation) throw new AgentError('NOT_FOUND', 'No such conversation.');
-    return { ...toTranscriptView(conversation), actions: allowedActions(conversation, principal) };
+    if (!conversation) throw new ProtocolError('NOT_FOUND', 'No such conversation.');
+    return { ...toTranscriptView(conversation, this.store.lowConfidence), actions: allowedActions(conversation, principal) };
   }
 
   /**
@@ -96,26 +100,26 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   async act(principal: AgentPrincipal, conversationId: string, action: ConversationAction): Promise<ConversationSummary> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.store.snapshot(conversationId);
-      if (!current) throw new AgentError('NOT_FOUND', 'No such conversation.');
+      if (!current) throw new ProtocolError('NOT_FOUND', 'No such conversation.');
       const result = transition(current, action, principal);
-      if (!result.ok) throw new AgentError(result.code, result.message);
+      if (!result.ok) throw new ProtocolError(result.code, result.message);
       if (!result.effect.changed) return this.summary(conversationId);
       if (await this.store.applyTransition(conversationId, current, result.effect)) {
         this.options.logger.info({ conversationId, action, agentId: principal.id, from: current.status, to: result.effect.status }, 'conversation state changed');
-        this.emit('changed', conversationId);
-        this.emit('statusChanged', conversationId, result.effect.status, result.effect.status === 'agent' ? principal.name : null);
-        if (result.effect.status === 'resolved') this.emit('resolved', conversationId);
+        const { status } = result.effect;
+        this.options.events.emit('statusChanged', conversationId, status, status === 'agent' ? principal.name : null);
+        // A resolve reaches agents' queues through the `resolved` event (above), as a visitor's rating does.
+        if (status === 'resolved') this.options.events.emit('resolved', conversationId);
+        else this.emit('changed', conversationId);
         return this.summary(conversationId);
       }
     }
-    throw new AgentError('CONFLICT', 'The conversation changed meanwhile; look again and retry.');
+    throw new ProtocolError('CONFLICT', 'The conversation changed meanwhile; look again and retry.');
   }
 
   /** An agent's message to the visitor; allowed only to the agent holding the conversation. */
   async reply(principal: AgentPrincipal, input: { conversationId: string; text: string; clientId?: string | undefined }): Promise<{ message: MessageView; created: boolean }> {
-    const text = input.text.trim();
-    if (text.length === 0) throw new AgentError('TEXT_EMPTY', 'The message text is empty.');
-    if ([...text].length > this.maxMessageChars) throw new AgentError('TEXT_TOO_LONG', `The message text is longer than ${this.maxMessageChars} characters.`);
+    const text = checkText(input.text, this.maxMessageChars);
     let stored;
     try {
       stored = await this.store.appendAgentMessage({ conversationId: input.conversationId, agentId: principal.id, text, clientId: input.clientId }, (current) => {
@@ -123,12 +127,12 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
         if (!result.ok) throw new WriteRefusedError(result.code, result.message);
       });
     } catch (error) {
-      if (error instanceof WriteRefusedError) throw new AgentError(error.code as 'NOT_ASSIGNEE', error.message);
+      if (error instanceof WriteRefusedError) throw new ProtocolError(error.code as 'NOT_ASSIGNEE', error.message);
       throw error;
     }
     const view = toMessageView(stored.message, { agent: principal.name });
     if (stored.created) {
-      this.emit('agentReply', stored.message, principal.name);
+      this.options.events.emit('replied', stored.message, principal.name);
       this.emit('message', view);
       this.emit('changed', input.conversationId);
     }
@@ -144,7 +148,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   /** Marks the true intent of a visitor message. The next training run learns from it. */
   async correct(principal: AgentPrincipal, messageId: string, intent: string) {
     const name = intent.trim();
-    if (!this.knownIntent(name)) throw new AgentError('UNKNOWN_INTENT', `"${name.slice(0, 64)}" is not an intent of the catalogue (or "${OUT_OF_SCOPE}").`);
+    if (!this.knownIntent(name)) throw new ProtocolError('UNKNOWN_INTENT', `"${name.slice(0, 64)}" is not an intent of the catalogue (or "${OUT_OF_SCOPE}").`);
     const label = await this.store.setLabel({ messageId, intent: name, agentId: principal.id });
     this.options.logger.info({ messageId, intent: name, agentId: principal.id }, 'intent corrected');
     return { messageId, intent: label.intent, origin: label.origin, at: label.updatedAt.toISOString(), agent: { id: principal.id, name: principal.name } };
@@ -156,7 +160,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
    * training run; a correction made later still wins (docs/learning-loop.md).
    */
   async markReviewed(principal: AgentPrincipal, conversationId: string): Promise<ConversationSummary> {
-    if (!(await this.store.markReviewed(conversationId, principal.id))) throw new AgentError('NOT_FOUND', 'No such conversation.');
+    if (!(await this.store.markReviewed(conversationId, principal.id))) throw new ProtocolError('NOT_FOUND', 'No such conversation.');
     this.options.logger.info({ conversationId, agentId: principal.id }, 'transcript reviewed');
     this.emit('changed', conversationId);
     return this.summary(conversationId);
@@ -182,11 +186,6 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   /** `{ text, intent }` of every labelled visitor message the next training run learns from, redacted as training reads it. */
   async labelledExamples(): Promise<LabelledExample[]> {
     return (await redactedLabelledExamples(this.options.prisma)).filter((example) => this.knownIntent(example.intent));
-  }
-
-  /** A visitor message the chat namespace just acknowledged: agents watching see it at once. */
-  observeVisitorMessage(message: Message): void {
-    this.emit('message', toMessageView(message));
   }
 
   /**

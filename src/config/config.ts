@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { DEFAULT_POLICY_SETTINGS } from '../dialogue/policy.ts';
+import { DEFAULT_TARGET_PRECISION } from '../retrieval/retriever.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const commaList = z
@@ -43,6 +45,12 @@ const environmentSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
   // Days a visitor token stays valid without being used; every connection renews it.
   VISITOR_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Clarifying replies in a row before the next message the bot cannot answer hands over (src/dialogue/policy.ts).
+  CLARIFICATIONS_BEFORE_HANDOFF: z.coerce.number().int().min(0).max(100).default(DEFAULT_POLICY_SETTINGS.clarificationsBeforeHandoff),
+  // Suggestion buttons in a clarification; the model ranks five intents.
+  SUGGESTIONS: z.coerce.number().int().min(0).max(5).default(DEFAULT_POLICY_SETTINGS.suggestions),
+  // Share of accepted held-out questions that must be answered right where the retrieval threshold is chosen (docs/retrieval.md).
+  RETRIEVAL_TARGET_PRECISION: z.coerce.number().gt(0).max(1).default(DEFAULT_TARGET_PRECISION),
 });
 
 function validCron(pattern: string): boolean {
@@ -97,6 +105,9 @@ export type Config = {
   trustProxy: TrustProxy;
   metricsToken: string | undefined;
   visitorTokenTtlDays: number;
+  clarificationsBeforeHandoff: number;
+  suggestions: number;
+  retrievalTargetPrecision: number;
 };
 
 export class ConfigError extends Error {
@@ -137,5 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: values.TRUST_PROXY ?? false,
     metricsToken: values.METRICS_TOKEN,
     visitorTokenTtlDays: values.VISITOR_TOKEN_TTL_DAYS,
+    clarificationsBeforeHandoff: values.CLARIFICATIONS_BEFORE_HANDOFF,
+    suggestions: values.SUGGESTIONS,
+    retrievalTargetPrecision: values.RETRIEVAL_TARGET_PRECISION,
   };
 }

@@ -1,17 +1,26 @@
 import type { Logger } from '../observability/logger.ts';
 import type { ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
+import type { ConversationEvents } from './conversation-events.ts';
 import { chooseLanguage } from './language.ts';
-import { decide, decideHandoffRequest, type IntentCatalogueView, type IntentGuess, type RetrievalAnswer } from './policy.ts';
+import { decide, decideHandoffRequest, type IntentCatalogueView, type IntentGuess, type PolicySettings, type RetrievalAnswer } from './policy.ts';
+
+/** A message's sentence vector and the encoder (model version) that computed it. */
+export interface EncodedSentence {
+  encoderId: string;
+  vector: Float32Array;
+}
 
 /** The intent model currently in service; it changes when a new version is promoted. */
 export interface ActiveClassifier {
   readonly versionId: string | null;
-  classify(text: string): Promise<IntentGuess>;
+  /** `sentence`: the classifying run's sentence vector, so that retrieval need not run the model again. */
+  classify(text: string): Promise<IntentGuess & { sentence?: EncodedSentence }>;
 }
 
 /** Finds the best knowledge or past-agent answer above the retrieval threshold. */
 export interface RetrievalFallback {
-  bestAnswer(text: string): Promise<RetrievalAnswer | null>;
+  /** `sentence`: the text's vector when the caller has one; used when the index holds the same encoder's vectors. */
+  bestAnswer(text: string, sentence?: EncodedSentence): Promise<RetrievalAnswer | null>;
 }
 
 export interface DialogueDependencies {
@@ -19,11 +28,15 @@ export interface DialogueDependencies {
   catalogue: () => IntentCatalogueView & { readonly languages: readonly string[] };
   classifier: () => ActiveClassifier;
   retrieval?: () => RetrievalFallback | null;
+  /** How the bot falls back when it cannot answer; default: the policy's defaults. */
+  policy?: Readonly<PolicySettings>;
   logger: Logger;
   /** Observes every stored reply (metrics). */
   onReplied?: (source: string, seconds: number) => void;
   /** Observes every decision on a new visitor message, so that agents' views follow without a query. */
   onAnswered?: (outcome: AnswerOutcome) => void;
+  /** Where every stored reply is published (`replied`): the gateway delivers it to the visitor. */
+  events?: ConversationEvents;
 }
 
 /** What answering one visitor message did: the reply (null when the bot stayed silent) and the state change. */
@@ -91,7 +104,7 @@ export class DialogueService {
     const started = performance.now();
     const classifier = this.deps.classifier();
     const guess = await classifier.classify(message.text);
-    const retrieval = guess.intent ? null : await this.deps.retrieval?.()?.bestAnswer(message.text) ?? null;
+    const retrieval = guess.intent ? null : await this.deps.retrieval?.()?.bestAnswer(message.text, guess.sentence) ?? null;
     const catalogue = this.deps.catalogue();
     const chosen = await chooseLanguage({
       sent: language,
@@ -99,7 +112,7 @@ export class DialogueService {
       supported: catalogue.languages,
       earlierTexts: () => this.earlierVisitorTexts(message.conversationId, message.seq),
     });
-    const decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq) });
+    const decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy });
     if (!decision.reply) {
       this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: null, statusBefore: state.status, statusAfter: state.status });
       return null;
@@ -126,6 +139,7 @@ export class DialogueService {
     // Not stored: an agent took over meanwhile, and the bot stays silent.
     this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
     if (!stored) return null;
+    this.deps.events?.emit('replied', stored, null);
     this.deps.onReplied?.(reply.source, (performance.now() - started) / 1000);
     this.deps.logger.debug({ conversationId: message.conversationId, source: reply.source, intent: reply.intent }, 'bot replied');
     return stored;
@@ -153,6 +167,7 @@ export class DialogueService {
     this.deps.onAnswered?.({ conversationId, message: null, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
     // Not stored: an agent took the conversation over meanwhile.
     if (!stored) return { status: (await store.conversationState(conversationId))?.status ?? state.status, reply: null };
+    this.deps.events?.emit('replied', stored, null);
     this.deps.onReplied?.(decision.reply.source, (performance.now() - started) / 1000);
     return { status: decision.nextState.status, reply: stored };
   }

@@ -1,12 +1,13 @@
-import type { Namespace, Server, Socket } from 'socket.io';
+import type { Namespace, Server } from 'socket.io';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import type { AgentAuth, AgentPrincipal } from '../agents/auth.ts';
-import { AgentError, isExpectedAgentError, toAgentError } from '../agents/errors.ts';
-import { CONVERSATION_ACTIONS, type AgentWorkspace, type ConversationAction } from '../agents/workspace.ts';
-import { conversationRoom } from './chat-namespace.ts';
-import { messagePayload, toReplyEvent, type StatusEvent } from './protocol.ts';
-import { conversationFilters, parseAgentPayload, uuid } from '../agents/payloads.ts';
+import { conversationFilters, uuid } from '../agents/payloads.ts';
+import { CONVERSATION_ACTIONS, type AgentWorkspace } from '../agents/workspace.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { parsePayload } from '../protocol/payloads.ts';
+import { messagePayload } from './protocol.ts';
+import { admitConnections, socketRequests } from './socket-requests.ts';
 
 export interface AgentNamespaceOptions {
   workspace: AgentWorkspace;
@@ -30,7 +31,6 @@ const replyPayload = agentReplyPayload.extend({ conversationId: uuid });
 const correctPayload = z.object({ messageId: uuid, intent: z.string().min(1).max(64) });
 const uncorrectPayload = z.object({ messageId: uuid });
 
-type Ack = (response: unknown) => void;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -46,20 +46,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions): Namespace {
   const { workspace, auth, logger } = options;
   const namespace = io.of('/agent');
-  const chat = io.of('/chat');
 
-  namespace.use(async (socket, next) => {
-    try {
-      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      const principal = await auth.authenticate(typeof token === 'string' ? token : null);
-      if (!principal) throw new AgentError('UNAUTHORIZED', 'Sign in first: connect with auth.token from POST /api/agent/login.');
-      socket.data = { principal };
-      next();
-    } catch (error) {
-      const { body } = toAgentError(error);
-      if (!isExpectedAgentError(error)) logger.error({ err: error }, 'agent handshake failed');
-      next(Object.assign(new Error(body.error.code), { data: body.error }));
-    }
+  admitConnections(namespace, { logger }, async (socket) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const principal = await auth.authenticate(typeof token === 'string' ? token : null);
+    if (!principal) throw new ProtocolError('UNAUTHORIZED', 'Sign in first: connect with auth.token from POST /api/agent/login.');
+    socket.data = { principal };
   });
 
   namespace.on('connection', (socket) => {
@@ -79,103 +71,75 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
       (error: unknown) => logger.warn({ err: error }, 'initial queue failed'),
     );
 
-    handle(socket, 'queue', async () => ({ ok: true, ...(await workspace.queue()) }));
+    // Every request is decided on the agent's rights as they are now.
+    const requests = socketRequests(socket, { logger });
+    const handle = (event: string, handler: (payload: unknown, principal: AgentPrincipal) => Promise<unknown>) =>
+      requests.on(event, async (payload) => {
+        const principal = await auth.current(connected);
+        if (!principal) {
+          // Revoked, expired or disabled since the handshake: refuse, and end the connection.
+          setImmediate(() => socket.disconnect(true));
+          throw new ProtocolError('UNAUTHORIZED', 'The session ended; sign in again.');
+        }
+        return handler(payload, principal);
+      });
 
-    handle(socket, 'conversations', async (payload, principal) => ({ ok: true, ...(await workspace.list(conversationFilters(payload ?? {}, principal))) }));
+    handle('queue', async () => ({ ok: true, ...(await workspace.queue()) }));
 
-    handle(socket, 'transcript', async (payload, principal) => {
-      const { conversationId } = parseAgentPayload(conversationRef, payload);
+    handle('conversations', async (payload, principal) => ({ ok: true, ...(await workspace.list(conversationFilters(payload ?? {}, principal))) }));
+
+    handle('transcript', async (payload, principal) => {
+      const { conversationId } = parsePayload(conversationRef, payload);
       const conversation = await workspace.transcript(conversationId, principal);
       void socket.join(watchRoom(conversationId));
       return { ok: true, conversation };
     });
 
-    handle(socket, 'watch', async (payload) => {
-      const { conversationId } = parseAgentPayload(conversationRef, payload);
+    handle('watch', async (payload) => {
+      const { conversationId } = parsePayload(conversationRef, payload);
       await workspace.summary(conversationId);
       void socket.join(watchRoom(conversationId));
       return { ok: true };
     });
 
-    handle(socket, 'unwatch', async (payload) => {
-      const { conversationId } = parseAgentPayload(conversationRef, payload);
+    handle('unwatch', async (payload) => {
+      const { conversationId } = parsePayload(conversationRef, payload);
       void socket.leave(watchRoom(conversationId));
       return { ok: true };
     });
 
     for (const action of CONVERSATION_ACTIONS) {
-      handle(socket, action, async (payload, principal) => {
-        const { conversationId } = parseAgentPayload(conversationRef, payload);
-        const conversation = await workspace.act(principal, conversationId, action as ConversationAction);
+      handle(action, async (payload, principal) => {
+        const { conversationId } = parsePayload(conversationRef, payload);
+        const conversation = await workspace.act(principal, conversationId, action);
         // Whoever acts on a conversation follows it.
         void socket.join(watchRoom(conversationId));
         return { ok: true, conversation };
       });
     }
 
-    handle(socket, 'reply', async (payload, principal) => {
-      const input = parseAgentPayload(replyPayload, payload);
+    handle('reply', async (payload, principal) => {
+      const input = parsePayload(replyPayload, payload);
       const { message, created } = await workspace.reply(principal, input);
       return { ok: true, message, duplicate: !created };
     });
 
-    handle(socket, 'correct', async (payload, principal) => {
-      const input = parseAgentPayload(correctPayload, payload);
+    handle('correct', async (payload, principal) => {
+      const input = parsePayload(correctPayload, payload);
       return { ok: true, label: await workspace.correct(principal, input.messageId, input.intent) };
     });
 
-    handle(socket, 'uncorrect', async (payload) => {
-      const input = parseAgentPayload(uncorrectPayload, payload);
+    handle('uncorrect', async (payload) => {
+      const input = parsePayload(uncorrectPayload, payload);
       return { ok: true, removed: await workspace.removeCorrection(input.messageId) };
     });
 
-    handle(socket, 'review', async (payload, principal) => {
-      const { conversationId } = parseAgentPayload(conversationRef, payload);
+    handle('review', async (payload, principal) => {
+      const { conversationId } = parsePayload(conversationRef, payload);
       return { ok: true, conversation: await workspace.markReviewed(principal, conversationId) };
     });
 
-    handle(socket, 'intents', async () => ({ ok: true, intents: workspace.intents() }));
-
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (KNOWN_EVENTS.has(event)) return;
-      const ack = args.at(-1);
-      if (typeof ack === 'function') ack({ ok: false, error: { code: 'UNKNOWN_EVENT', message: `Unknown event "${String(event).slice(0, 64)}".` } });
-    });
-  });
-
-  const KNOWN_EVENTS = new Set(['queue', 'conversations', 'transcript', 'watch', 'unwatch', 'reply', 'correct', 'uncorrect', 'review', 'intents', ...CONVERSATION_ACTIONS]);
-
-  function handle(socket: Socket, event: string, handler: (payload: unknown, principal: AgentPrincipal) => Promise<unknown>): void {
-    socket.on(event, async (...args: unknown[]) => {
-      const ack = args.at(-1);
-      const payload = args.length > 1 || typeof ack !== 'function' ? args[0] : undefined;
-      let response: unknown;
-      try {
-        const principal = await auth.current((socket.data as { principal: AgentPrincipal }).principal);
-        if (!principal) {
-          // Revoked, expired or disabled since the handshake: refuse, and end the connection.
-          setImmediate(() => socket.disconnect(true));
-          throw new AgentError('UNAUTHORIZED', 'The session ended; sign in again.');
-        }
-        response = await handler(payload, principal);
-      } catch (error) {
-        if (!isExpectedAgentError(error)) logger.error({ err: error, event }, 'agent request failed');
-        response = toAgentError(error).body;
-      }
-      if (typeof ack === 'function') (ack as Ack)(response);
-      else socket.emit('protocol_error', { ok: false, error: { code: 'INVALID_PAYLOAD', message: 'Every request needs an acknowledgement callback.' } });
-    });
-  }
-
-  // What agents say and do reaches the visitor here, through the adapter like every room event:
-  // replies exactly like bot replies (source "agent", with the agent's display name), and state
-  // changes (an agent joined, handed back, resolved) as `status` notices.
-  workspace.on('agentReply', (message, agentName) => {
-    chat.to(conversationRoom(message.conversationId)).emit('reply', toReplyEvent(message, agentName));
-  });
-  workspace.on('statusChanged', (conversationId, status, agentName) => {
-    const notice: StatusEvent = { conversationId, status, ...(agentName ? { agent: { name: agentName } } : {}) };
-    chat.to(conversationRoom(conversationId)).emit('status', notice);
+    handle('intents', async () => ({ ok: true, intents: workspace.intents() }));
   });
 
   workspace.on('message', (message) => {
@@ -198,7 +162,7 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     pending.clear();
     try {
       for (const id of ids) {
-        const summary = await workspace.store.summary(id);
+        const summary = await workspace.findSummary(id);
         if (summary) namespace.to(AGENTS_ROOM).emit('conversation', summary);
       }
       namespace.to(AGENTS_ROOM).emit('queue', await workspace.queue());

@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import type { Message } from '../store/chat-store.ts';
-import { ProtocolError } from './errors.ts';
+import type { Message } from '../dialogue/conversation-events.ts';
+import type { ErrorBody, ErrorCode } from '../protocol/errors.ts';
 
-/** What the visitor's client sends, validated before anything else happens. */
-// Postgres text cannot hold U+0000: a NUL in a clientId or text failed the insert with INTERNAL
-// (found by test/faults/fuzz.test.ts); it is an invalid payload.
-const noNul = (value: string) => !value.includes('\u0000');
+/** What the visitor's client sends, validated (with parsePayload, src/protocol) before anything else happens. */
 // Postgres stores a lone surrogate as U+FFFD, so `a\uDC00` and `a\uDC01` were one idempotency key and
 // the second message was dropped as a duplicate. In a `u` regex a lone surrogate is the only match of
 // \p{Surrogate} (String.prototype.isWellFormed, which TypeScript's ES2023 lib does not declare).
@@ -13,8 +10,8 @@ const wellFormed = (value: string) => !/\p{Surrogate}/u.test(value);
 const MAX_CLIENT_ID_LENGTH = 128;
 
 export const messagePayload = z.object({
-  clientId: z.string().min(1).max(MAX_CLIENT_ID_LENGTH).refine(noNul, 'must not contain NUL characters').refine(wellFormed, 'must be well-formed Unicode (no lone surrogates)'),
-  text: z.string().refine(noNul, 'must not contain NUL characters'),
+  clientId: z.string().min(1).max(MAX_CLIENT_ID_LENGTH).refine(wellFormed, 'must be well-formed Unicode (no lone surrogates)'),
+  text: z.string(),
   conversationId: z.string().optional(),
 });
 
@@ -40,7 +37,9 @@ export const handoffPayload = z.object({ conversationId: z.string().optional() }
 const noControlCharacters = (value: string) => !/\p{Cc}/u.test(value);
 const visitorName = z.string().trim().min(1).max(120).refine(noControlCharacters, 'must be one line of text').refine(wellFormed, 'must be well-formed Unicode');
 // The origin and path of an http(s) page; a query or fragment (tokens, personal data) is refused.
-const pageUrl = z.string().max(2048).refine((value) => {
+// Control characters are refused too: the URL parser would drop or encode them, and a NUL would
+// refuse the whole handshake (parsePayload) instead of dropping the page.
+const pageUrl = z.string().max(2048).refine(noControlCharacters, 'must be one line of text').refine((value) => {
   try {
     const url = new URL(value);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
@@ -57,26 +56,6 @@ export const handshakeAuth = z.object({
   email: z.email().max(254).optional().catch(undefined),
   page: pageUrl.optional().catch(undefined),
 });
-
-export function parsePayload<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new ProtocolError('INVALID_PAYLOAD', `Invalid payload${where}: ${issue?.message ?? 'unexpected shape'}`);
-  }
-  return parsed.data;
-}
-
-/** Trims the text and enforces the size limits; Unicode code points are counted, not UTF-16 units. */
-export function checkText(text: string, maxChars: number): string {
-  const trimmed = text.trim();
-  if (trimmed.length === 0) throw new ProtocolError('TEXT_EMPTY', 'The message text is empty.');
-  if (trimmed.length > maxChars * 2 || [...trimmed].length > maxChars) {
-    throw new ProtocolError('TEXT_TOO_LONG', `The message text is longer than ${maxChars} characters.`);
-  }
-  return trimmed;
-}
 
 /**
  * The largest Socket.IO frame a client may send (`maxHttpBufferSize`), which every connection can
@@ -184,3 +163,25 @@ export interface StatusEvent {
   status: 'bot' | 'waiting_for_agent' | 'agent' | 'resolved';
   agent?: { name: string };
 }
+
+/** Sent to the visitor at every connection: the renewed token and the conversation it continues. */
+export interface SessionEvent {
+  visitorToken: string;
+  conversationId: string;
+  /** The visitor's latest resolved conversation, still readable through `history`. */
+  previousConversationId?: string;
+}
+
+/** The acknowledgement of a visitor's event: `{ ok: true, …T }`, or the error. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | ErrorBody;
+export type MessageAck = Ack<{ messageId: string; conversationId: string; duplicate: boolean }>;
+export type HistoryAck = Ack<{ conversationId: string; messages: HistoryEntry[] }>;
+export type HandoffAck = Ack<{ status: StatusEvent['status'] }>;
+
+/**
+ * The refusals of a visitor's message that are temporary: the client sends it again, with the same
+ * clientId; any other error code is final for that message. The widget gets this list inside
+ * /widget.js (src/gateway/static.ts).
+ */
+export const RETRYABLE_ERROR_CODES = ['RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'SHUTTING_DOWN', 'INTERNAL'] as const satisfies readonly ErrorCode[];
+export type RetryableErrorCode = (typeof RETRYABLE_ERROR_CODES)[number];

@@ -114,7 +114,8 @@ export function searchPlan(q: string | undefined): SearchPlan {
 export class WorkspaceStore {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly lowConfidence = DEFAULT_LOW_CONFIDENCE,
+    /** Bot answers less confident than this are flagged `lowConfidence`. */
+    readonly lowConfidence = DEFAULT_LOW_CONFIDENCE,
   ) {}
 
   async snapshot(conversationId: string): Promise<ConversationSnapshot | null> {
@@ -335,12 +336,6 @@ export class WorkspaceStore {
         include: { message: { select: { id: true, text: true, conversationId: true } }, agent: { select: { id: true, name: true } } },
       }),
     );
-  }
-
-  /** The visitor's end-of-chat satisfaction score, 1 (bad) … 5 (good). */
-  async setCsat(conversationId: string, score: number): Promise<boolean> {
-    if (!Number.isInteger(score) || score < 1 || score > 5) throw new RangeError('CSAT is an integer from 1 to 5');
-    return guarded(async () => (await this.prisma.conversation.updateMany({ where: { id: conversationId }, data: { csat: score } })).count === 1);
   }
 
   private async summaries(ids: string[]): Promise<ConversationSummary[]> {

@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VisitorTokens } from '../../src/gateway/visitor-token.ts';
-import { checkText } from '../../src/gateway/protocol.ts';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 
 describe('visitor tokens', () => {
@@ -30,16 +29,6 @@ describe('visitor tokens', () => {
     assert.equal(clocked.verify(token)?.visitorId, visitorId, 'valid for the whole TTL');
     now += 1000;
     assert.equal(clocked.verify(token), null);
-  });
-});
-
-describe('message text', () => {
-  test('is trimmed, and empty or too long text is refused with a code', () => {
-    assert.equal(checkText('  hi  ', 10), 'hi');
-    assert.throws(() => checkText(' \n ', 10), { code: 'TEXT_EMPTY' });
-    assert.throws(() => checkText('x'.repeat(11), 10), { code: 'TEXT_TOO_LONG' });
-    // Characters, not UTF-16 units: ten emoji fit a ten-character limit.
-    assert.equal(checkText('😀'.repeat(10), 10), '😀'.repeat(10));
   });
 });
 
