@@ -18,11 +18,11 @@ const LAYERS = [
   ],
   [
     ['store', '^src/store/', 'Postgres: embedded server, migrations, repositories'],
-    ['catalogue', '^src/catalogue/', 'the intent catalogue (intents/*.yaml)'],
     ['nlu', '^src/nlu/', 'featurizer, models, ONNX runtime, Transformers.js encoder'],
   ],
   [
     ['retrieval', '^src/retrieval/', 'HNSW index and knowledge chunking'],
+    ['catalogue', '^src/catalogue/', 'the intent catalogue (intents/*.yaml)'],
     ['evaluation', '^src/evaluation/', 'scoring a model, the report, the promotion gate'],
     ['protocol', '^src/protocol/', 'error codes clients see, payload validation'],
   ],

@@ -6,12 +6,12 @@ import {
   DEFAULT_BOT_TEXTS,
   DEFAULT_MIN_EXAMPLES,
   intentSchema,
-  OUT_OF_SCOPE_INTENT,
   OUT_OF_SCOPE_KEYS,
   outOfScopeSchema,
   type BotTextKey,
 } from './schema.ts';
 import type { Catalogue, IntentDefinition, TrainingExample } from './types.ts';
+import { OUT_OF_SCOPE } from '../nlu/types.ts';
 
 export type BotTexts = Record<BotTextKey, Record<string, string>>;
 
@@ -62,8 +62,8 @@ export function crossCheck(sources: readonly SourcedIntent[], outOfScope?: Sourc
   const examples = new Map<string, { source: SourcedIntent; index: number }>();
   for (const source of sources) {
     const { intent } = source;
-    if (intent.name === OUT_OF_SCOPE_INTENT) {
-      problems.push(problemAt(source, ['name'], `"${OUT_OF_SCOPE_INTENT}" is reserved for out-of-scope examples (put them in _out_of_scope.yaml)`));
+    if (intent.name === OUT_OF_SCOPE) {
+      problems.push(problemAt(source, ['name'], `"${OUT_OF_SCOPE}" is reserved for out-of-scope examples (put them in _out_of_scope.yaml)`));
       continue;
     }
     const previous = names.get(intent.name);
@@ -182,7 +182,7 @@ class CatalogueImpl implements Catalogue {
   trainingExamples(): TrainingExample[] {
     return [
       ...this.intents.flatMap((intent) => intent.examples.map((text) => ({ text, intent: intent.name }))),
-      ...this.outOfScope.map((text) => ({ text, intent: OUT_OF_SCOPE_INTENT })),
+      ...this.outOfScope.map((text) => ({ text, intent: OUT_OF_SCOPE })),
     ];
   }
 }

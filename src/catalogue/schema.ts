@@ -108,8 +108,6 @@ export function botTextsSchema() {
  * (clarification, or the knowledge documents) instead of getting a confident wrong intent.
  */
 export const OUT_OF_SCOPE_FILE = '_out_of_scope.yaml';
-/** The intent name the training pipeline reads as out of scope (never answered, never offered). */
-export const OUT_OF_SCOPE_INTENT = 'oos';
 export const OUT_OF_SCOPE_KEYS = ['examples'] as const;
 
 export function outOfScopeSchema() {

@@ -58,6 +58,8 @@ export class KnowledgeFallback implements RetrievalFallback {
   private changes: Promise<void> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | null = null;
   private reviews: Subscription | null = null;
+  /** After close nothing new starts: a late reconnect or model switch must not write into DATA_DIR. */
+  private closed = false;
 
   constructor(
     private readonly options: {
@@ -115,7 +117,7 @@ export class KnowledgeFallback implements RetrievalFallback {
   }
 
   private serialised(change: () => Promise<void>): Promise<void> {
-    this.changes = this.changes.catch(() => {}).then(change);
+    this.changes = this.changes.catch(() => {}).then(() => (this.closed ? undefined : change()));
     return this.changes;
   }
 
@@ -140,6 +142,7 @@ export class KnowledgeFallback implements RetrievalFallback {
       rebuildFrom: () => vectors,
     });
     // The saved index may lag Postgres (a crash before the last save, another process's answers).
+    if (this.closed) return;
     const byLabel = new Map(vectors.map((item) => [item.label, item]));
     await index.reconcile(byLabel.keys(), (labels) => labels.flatMap((label) => byLabel.get(label) ?? []));
     await index.save();
@@ -227,7 +230,7 @@ export class KnowledgeFallback implements RetrievalFallback {
 
   /** Saves are batched: Postgres is the source of truth, the file only shortens the next start. */
   private scheduleSave(index: VectorIndex): void {
-    if (this.saveTimer) return;
+    if (this.saveTimer || this.closed) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       void index.save().catch((error: unknown) => this.options.logger.warn({ err: error }, 'saving the knowledge index failed'));
@@ -236,6 +239,7 @@ export class KnowledgeFallback implements RetrievalFallback {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
     await this.reviews?.close();

@@ -249,14 +249,17 @@ describe('review and corrections', () => {
     const trainingSet = await currentTrainingSet(prisma, await loadCatalogue('intents'));
     assert.ok(trainingSet.some((example) => example.text === 'my parcel arrived broken and wet' && example.intent === 'complaint'));
 
-    // Out of scope over the socket.
-    const { ack: offTopic } = await ask(visitor.socket, 'what do penguins eat');
+    // Out of scope over the socket, from another visitor: the first one's complaint went to a person, and the bot stays silent there.
+    const other = track(await connectVisitor(url));
+    const { ack: offTopic } = await ask(other.socket, 'what do penguins eat');
     const agent = track(await connectAgent(url, { token: annToken }));
     const corrected = await request(agent.socket, 'correct', { messageId: offTopic.messageId, intent: 'oos' });
     assert.equal(corrected.ok, true);
     assert.deepEqual((await labelledExamples(prisma)).at(-1), { text: 'what do penguins eat', intent: 'oos' });
-    const transcript = await request(agent.socket, 'transcript', { conversationId: visitor.session.conversationId });
-    assert.deepEqual(transcript.conversation.messages.filter((m: any) => m.label).map((m: any) => m.label.intent), ['complaint', 'oos']);
+    const labelsOf = async (conversationId: string) =>
+      (await request(agent.socket, 'transcript', { conversationId })).conversation.messages.filter((m: any) => m.label).map((m: any) => m.label.intent);
+    assert.deepEqual(await labelsOf(visitor.session.conversationId), ['complaint']);
+    assert.deepEqual(await labelsOf(other.session.conversationId), ['oos']);
   });
 
   test('visitor thumbs and CSAT show in the transcript and the negative-feedback filter', async () => {

@@ -128,6 +128,7 @@ describe('the knowledge folder', () => {
         assert.ok(titles.has(question as string), `chunk for "${question}" in ${file}`);
       }
     }
-    assert.ok(questions >= 40 && questions <= 70, `${questions} FAQ entries`);
+    // The starter documents: English sections plus German, Chinese, French and Spanish ones for the topics no intent covers.
+    assert.ok(questions >= 100 && questions <= 200, `${questions} FAQ entries`);
   });
 });
