@@ -14,46 +14,20 @@
  *   npm test -- test/dialogue/multilingual-dev.test.ts
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { parse } from 'yaml';
 import { loadCatalogue, normalizeExample } from '../../src/catalogue/index.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { ask, connectVisitor, startTestServer, temporaryDirectory } from '../helpers/server.ts';
+import { LANGUAGES, readFixture, sensible, type Language, type Reply } from './exam-scoring.ts';
 
-const LANGUAGES = ['en', 'de', 'zh', 'fr', 'es'] as const;
-type Language = (typeof LANGUAGES)[number];
-type Fixture = Record<Language, Array<[text: string, expected: string]>>;
 const CATEGORIES = ['intent', 'knowledge', 'handoff', 'clarify'] as const;
 type Category = (typeof CATEGORIES)[number];
 
 const DEV_FIXTURE = 'multilingual-dev.yaml';
 const fixtureName = process.env.FRONTDESK_SCORE_FIXTURE ?? DEV_FIXTURE;
 const isDev = fixtureName === DEV_FIXTURE;
-const readFixture = (name: string) => parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Fixture;
 const fixture = readFixture(fixtureName);
 const catalogue = await loadCatalogue('intents');
-
-interface Reply {
-  text: string;
-  source: string;
-  intent?: string;
-  retrieval?: { title?: string };
-}
-
-function titlesOf(file: string): string[] {
-  const markdown = readFileSync(new URL(`../../intents/knowledge/${file}`, import.meta.url), 'utf8');
-  return [...markdown.matchAll(/^#{1,2} (.+)$/gm)].map((match) => match[1]!.trim());
-}
-
-/** As the exam judges a reply. */
-function sensible(reply: Reply, expected: string): boolean {
-  return expected.split('|').some((option) => {
-    if (option === 'clarify') return reply.source === 'clarify';
-    if (option.startsWith('knowledge:')) return reply.source === 'retrieval' && titlesOf(option.slice('knowledge:'.length)).includes(reply.retrieval?.title ?? '');
-    return reply.intent === option && reply.source === (catalogue.get(option)?.handoff ? 'handoff' : 'intent');
-  });
-}
 
 function categoryOf(expected: string): Category {
   const first = expected.split('|')[0]!;
@@ -102,7 +76,7 @@ describe(`multilingual scores on ${fixtureName}`, { timeout: 900_000 }, () => {
         const { socket } = await connectVisitor(server.url);
         try {
           const { reply } = (await ask(socket, text)) as { reply: Reply };
-          const ok = sensible(reply, expected);
+          const ok = sensible(catalogue, reply, expected);
           const category = categoryOf(expected);
           for (const entry of [perLanguage[language], perCategory[category], (cell[`${language}/${category}`] ??= tally())]) {
             entry.n += 1;

@@ -7,41 +7,14 @@
  * nonsense. Prints one JSON line with the scores.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { parse } from 'yaml';
 import { loadCatalogue, normalizeExample, type Catalogue } from '../../src/catalogue/index.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { ask, connectVisitor, startTestServer, temporaryDirectory } from '../helpers/server.ts';
+import { LANGUAGES, readFixture, sensible, type Language, type Reply } from './exam-scoring.ts';
 
-const LANGUAGES = ['en', 'de', 'zh', 'fr', 'es'] as const;
-type Language = (typeof LANGUAGES)[number];
-type Exam = Record<Language, Array<[text: string, expected: string]>>;
-
-const exam = parse(readFileSync(new URL('./fixtures/multilingual-exam.yaml', import.meta.url), 'utf8')) as Exam;
+const exam = readFixture('multilingual-exam.yaml');
 const catalogue = await loadCatalogue('intents');
-
-interface Reply {
-  text: string;
-  source: string;
-  intent?: string;
-  /** Visitors see a knowledge answer's section title, not its source. */
-  retrieval?: { title?: string };
-}
-
-/** The titles (document and sections) of a knowledge document. */
-function titlesOf(file: string): string[] {
-  const markdown = readFileSync(new URL(`../../intents/knowledge/${file}`, import.meta.url), 'utf8');
-  return [...markdown.matchAll(/^#{1,2} (.+)$/gm)].map((match) => match[1]!.trim());
-}
-
-function sensible(reply: Reply, expected: string): boolean {
-  return expected.split('|').some((option) => {
-    if (option === 'clarify') return reply.source === 'clarify';
-    if (option.startsWith('knowledge:')) return reply.source === 'retrieval' && titlesOf(option.slice('knowledge:'.length)).includes(reply.retrieval?.title ?? '');
-    return reply.intent === option && reply.source === (catalogue.get(option)?.handoff ? 'handoff' : 'intent');
-  });
-}
 
 /** Everything the bot can say in `language` for this reply; null for retrieval (the documents are in English). */
 function textsIn(catalogue: Catalogue, reply: Reply, language: Language): string[] | null {
@@ -91,7 +64,7 @@ describe('multilingual exam', { timeout: 900_000 }, () => {
         const { socket } = await connectVisitor(server.url);
         try {
           const { reply } = (await ask(socket, text)) as { reply: Reply };
-          if (sensible(reply, expected)) sensibleReplies += 1;
+          if (sensible(catalogue, reply, expected)) sensibleReplies += 1;
           else misses.push(`${language} "${text}": expected ${expected}, got ${reply.source}${reply.intent ? ` ${reply.intent}` : ''}${reply.retrieval ? ` "${reply.retrieval.title}"` : ''}`);
           const texts = textsIn(catalogue, reply, language);
           if (texts) {
