@@ -1,37 +1,26 @@
-import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { withDatabase } from '../context.ts';
+import { progressOnTerminal, terminalBar } from '../progress.ts';
 import { importFile, type ImportProgress } from '../../corpus/import-file.ts';
 import type { ImportFormat } from '../../corpus/log-formats.ts';
 import { loadCatalogue } from '../../catalogue/index.ts';
 import { learnableIntents } from '../../corpus/training-set.ts';
 
 function progressReporter(): { onProgress: (progress: ImportProgress) => void; stop: () => void } {
-  if (!process.stderr.isTTY) {
-    let lastReported = -1;
-    return {
-      onProgress: ({ done, total }) => {
-        const step = Math.max(1, Math.floor(total / 10));
-        if (done === total || done - lastReported >= step) {
-          process.stderr.write(`imported ${done}/${total} conversations\n`);
-          lastReported = done;
-        }
-      },
-      stop: () => {},
-    };
+  if (progressOnTerminal()) {
+    const bar = terminalBar('importing |{bar}| {value}/{total} conversations');
+    return { onProgress: ({ done, total }) => bar.show(done, total), stop: () => bar.stop() };
   }
-  const bar = new cliProgress.SingleBar({ format: 'importing |{bar}| {value}/{total} conversations', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-  let started = false;
+  let lastReported = -1;
   return {
     onProgress: ({ done, total }) => {
-      if (!started) bar.start(total, done);
-      started = true;
-      bar.update(done);
+      const step = Math.max(1, Math.floor(total / 10));
+      if (done === total || done - lastReported >= step) {
+        process.stderr.write(`imported ${done}/${total} conversations\n`);
+        lastReported = done;
+      }
     },
-    stop: () => {
-      if (started) bar.stop();
-      started = false;
-    },
+    stop: () => {},
   };
 }
 

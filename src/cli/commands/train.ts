@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { readDatasets } from '../../corpus/datasets.ts';
 import { trainModel } from '../../fitting/train-builtin.ts';
@@ -8,6 +7,7 @@ import { ModelRegistry } from '../../models/registry.ts';
 import { currentTrainingSet, knowledgeTexts } from '../../corpus/training-set.ts';
 import { join } from 'node:path';
 import { withDatabase } from '../context.ts';
+import { progressOnTerminal, terminalBar } from '../progress.ts';
 import { TransformersEncoder } from '../../nlu/transformers/index.ts';
 import { trainTransformersHead } from '../../fitting/train-transformers-head.ts';
 import type { LabelledExample } from '../../nlu/types.ts';
@@ -29,35 +29,25 @@ interface TrainCommandOptions {
 
 /** Progress as a bar on a terminal, as plain lines in logs and pipes. */
 function progressReporter(): { onProgress: (progress: RetrainProgress) => void; stop: () => void } {
-  if (!process.stderr.isTTY) {
+  if (progressOnTerminal()) {
+    const bar = terminalBar('training |{bar}| epoch {value}/{total} val_accuracy {accuracy} {phase}');
     return {
       onProgress: (progress) => {
-        if (progress.phase === 'epoch') {
-          process.stderr.write(`epoch ${progress.epoch}/${progress.maxEpochs} train_loss=${progress.trainLoss.toFixed(4)} val_accuracy=${progress.validationAccuracy.toFixed(4)}\n`);
-        } else if (progress.phase === 'featurize') {
-          process.stderr.write(`training on ${progress.examples} examples, validating on ${progress.validationExamples}\n`);
-        } else process.stderr.write(`${progress.phase}\n`);
+        if (progress.phase === 'epoch') bar.show(progress.epoch, progress.maxEpochs, { accuracy: progress.validationAccuracy.toFixed(4), phase: '' });
+        else bar.note({ phase: progress.phase });
       },
-      stop: () => {},
+      stop: () => bar.stop(),
     };
   }
-  const bar = new cliProgress.SingleBar(
-    { format: 'training |{bar}| epoch {value}/{total} val_accuracy {accuracy} {phase}', stream: process.stderr, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
   return {
     onProgress: (progress) => {
       if (progress.phase === 'epoch') {
-        if (!started) bar.start(progress.maxEpochs, 0, { accuracy: '-', phase: '' });
-        started = true;
-        bar.update(progress.epoch, { accuracy: progress.validationAccuracy.toFixed(4), phase: '' });
-      } else if (started) bar.update({ phase: progress.phase });
+        process.stderr.write(`epoch ${progress.epoch}/${progress.maxEpochs} train_loss=${progress.trainLoss.toFixed(4)} val_accuracy=${progress.validationAccuracy.toFixed(4)}\n`);
+      } else if (progress.phase === 'featurize') {
+        process.stderr.write(`training on ${progress.examples} examples, validating on ${progress.validationExamples}\n`);
+      } else process.stderr.write(`${progress.phase}\n`);
     },
-    stop: () => {
-      if (started) bar.stop();
-      started = false;
-    },
+    stop: () => {},
   };
 }
 
