@@ -1,3 +1,5 @@
+import type { EntitySettings } from '../entities/index.ts';
+import { NO_ENTITIES, parseEntities } from './entities.ts';
 import { CatalogueError, UnknownIntentError, type CatalogueProblem } from './errors.ts';
 import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
 import {
@@ -140,8 +142,10 @@ class CatalogueImpl implements Catalogue {
   readonly #labels: Map<string, Map<string, string>>;
   readonly #botTexts: Map<BotTextKey, Map<string, string>>;
   readonly outOfScope: readonly string[];
+  readonly entities: EntitySettings;
 
-  constructor(intents: readonly IntentDefinition[], botTexts: BotTexts, outOfScope: readonly string[]) {
+  constructor(intents: readonly IntentDefinition[], botTexts: BotTexts, outOfScope: readonly string[], entities: EntitySettings) {
+    this.entities = entities;
     this.outOfScope = Object.freeze([...outOfScope]);
     const sorted = [...intents].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.intents = Object.freeze(sorted.map(freezeIntent));
@@ -202,8 +206,8 @@ function freezeIntent(intent: IntentDefinition): IntentDefinition {
 }
 
 /** Builds a catalogue from intents (and bot texts) that already passed validation and the cross-intent checks. */
-export function catalogueFromValidated(intents: readonly IntentDefinition[], botTexts: BotTexts = DEFAULT_BOT_TEXTS, outOfScope: readonly string[] = []): Catalogue {
-  return new CatalogueImpl(intents, botTexts, outOfScope);
+export function catalogueFromValidated(intents: readonly IntentDefinition[], botTexts: BotTexts = DEFAULT_BOT_TEXTS, outOfScope: readonly string[] = [], entities: EntitySettings = NO_ENTITIES): Catalogue {
+  return new CatalogueImpl(intents, botTexts, outOfScope, entities);
 }
 
 export interface CreateCatalogueOptions {
@@ -213,6 +217,8 @@ export interface CreateCatalogueOptions {
   bot?: unknown;
   /** Out-of-scope examples, as in `_out_of_scope.yaml` (`{ examples: [...] }`; default: none). */
   outOfScope?: unknown;
+  /** Entity types, as in `_entities.yaml` (`{ phone_regions?, types? }`; default: none). */
+  entities?: unknown;
 }
 
 /**
@@ -244,7 +250,13 @@ export function createCatalogue(definitions: readonly unknown[], options: Create
     if (result.success) outOfScope = { file: '(in memory)', examples: result.data.examples, prefix: ['outOfScope'] };
     else problems.push(...issuesToProblems(result.error.issues, '(in memory)', undefined, ['outOfScope'], OUT_OF_SCOPE_KEYS));
   }
+  let entities = NO_ENTITIES;
+  if (options.entities !== undefined) {
+    const parsed = parseEntities(options.entities, '(in memory)', undefined, ['entities']);
+    problems.push(...parsed.problems);
+    entities = parsed.settings ?? NO_ENTITIES;
+  }
   problems.push(...crossCheck(sources, outOfScope));
   if (problems.length > 0) throw new CatalogueError(problems);
-  return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? []);
+  return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? [], entities);
 }

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { catalogueFromValidated, crossCheck, type BotTexts, type SourcedIntent, type SourcedOutOfScope } from './catalogue.ts';
+import { ENTITIES_FILE, NO_ENTITIES, parseEntities } from './entities.ts';
 import { CatalogueError, type CatalogueProblem } from './errors.ts';
 import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
 import {
@@ -27,7 +28,8 @@ export interface LoadCatalogueOptions {
 /**
  * Loads and validates every `*.yaml` / `*.yml` file directly inside `dir` (sub-directories such as
  * `knowledge/` and other files are ignored): one intent per file, and the bot's own texts in
- * `_bot.yaml` when it exists. Throws a CatalogueError listing every problem found
+ * `_bot.yaml`, the out-of-scope examples in `_out_of_scope.yaml` and the entity types in
+ * `_entities.yaml` when they exist. Throws a CatalogueError listing every problem found
  * in every file: malformed YAML, wrong or missing fields, a name that differs from its file name,
  * duplicate names, an example labelled with two intents, missing `en` answers.
  */
@@ -68,6 +70,7 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
 
   let botTexts: BotTexts = DEFAULT_BOT_TEXTS;
   let outOfScope: SourcedOutOfScope | undefined;
+  let entities = NO_ENTITIES;
   for (const entry of parsed) {
     const { file, fileName } = entry;
     if ('error' in entry) {
@@ -89,6 +92,12 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
       else problems.push(...issuesToProblems(result.error.issues, file, locate, [], OUT_OF_SCOPE_KEYS));
       continue;
     }
+    if (fileName === ENTITIES_FILE) {
+      const parsedEntities = parseEntities(value, file, locate);
+      problems.push(...parsedEntities.problems);
+      entities = parsedEntities.settings ?? NO_ENTITIES;
+      continue;
+    }
     const result = schema.safeParse(value);
     if (!result.success) {
       problems.push(...issuesToProblems(result.error.issues, file, locate));
@@ -106,7 +115,7 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
 
   problems.push(...crossCheck(sources, outOfScope));
   if (problems.length > 0) throw new CatalogueError(problems);
-  return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? []);
+  return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? [], entities);
 }
 
 /** The file's YAML as plain data with a locator for its fields, or null after adding its problems. */

@@ -1,3 +1,4 @@
+import type { EntitySettings } from '../entities/index.ts';
 import type { BotTextKey } from './schema.ts';
 
 /** One intent of the catalogue, as written in `intents/<name>.yaml` (after validation). */
@@ -43,6 +44,8 @@ export interface Catalogue {
   readonly languages: readonly string[];
   /** Out-of-scope examples (`_out_of_scope.yaml`): messages that must not get an intent. */
   readonly outOfScope: readonly string[];
+  /** Entity types and phone regions (`_entities.yaml`), for the entity extractor. */
+  readonly entities: EntitySettings;
   /**
    * Every example of every intent, in catalogue order, then every out-of-scope example with the
    * intent `oos` (the training pipeline's out-of-scope class; never an answer).
