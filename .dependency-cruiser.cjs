@@ -15,16 +15,20 @@ const LAYERS = [
     ['observability', '^src/observability/', 'logs and Prometheus metrics'],
     ['concurrency', '^src/concurrency/', 'the micro-batcher'],
     ['generated', '^src/generated/', 'the Prisma client, generated from prisma/schema.prisma'],
+    ['identity', '^src/identity/', "verifying the shop's customer tokens (JWT)"],
   ],
   [
     ['store', '^src/store/', 'Postgres: embedded server, migrations, repositories'],
+    ['actions', '^src/actions/', "calling the shops' action webhooks: signed, timed out, retried, behind a breaker"],
     ['nlu', '^src/nlu/', 'featurizer, models, ONNX runtime, Transformers.js encoder'],
+    ['entities', '^src/entities/', 'entities in visitor messages: numbers, money, dates, contacts, catalogue types'],
   ],
   [
     ['retrieval', '^src/retrieval/', 'HNSW index and knowledge chunking'],
     ['catalogue', '^src/catalogue/', 'the intent catalogue (intents/*.yaml)'],
     ['evaluation', '^src/evaluation/', 'scoring a model, the report, the promotion gate'],
     ['protocol', '^src/protocol/', 'error codes clients see, payload validation'],
+    ['shop', '^src/shop/', 'the reference shop: demo orders behind a signed action webhook'],
   ],
   [
     ['corpus', '^src/corpus/', 'what models learn from: import, export, redaction, training sets'],

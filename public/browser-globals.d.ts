@@ -16,6 +16,6 @@ declare global {
 
   interface Window {
     /** Lets the host page open and close the widget (docs/widget.md). */
-    FrontdeskWidget?: Readonly<{ open(): void; close(): void; toggle(): void }>;
+    FrontdeskWidget?: Readonly<{ open(): void; close(): void; toggle(): void; identify(customerToken: string | null): void }>;
   }
 }

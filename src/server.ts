@@ -27,9 +27,12 @@ import { attachAgentNamespace } from './gateway/agent-namespace.ts';
 import { createAgentServices } from './agents/services.ts';
 import { ConversationEvents } from './dialogue/conversation-events.ts';
 import { VisitorChat } from './dialogue/visitor-chat.ts';
+import { customerTokenVerifier } from './identity/customer-token.ts';
 import { registerStaticRoutes } from './gateway/static.ts';
 import { attachScaleOut, resolveScaleOut } from './gateway/scale-out.ts';
 import { startRetrainScheduler } from './models/scheduler.ts';
+import { ActionClient } from './actions/client.ts';
+import { mountReferenceShop } from './shop/webhook.ts';
 import { assertPortFree, explainListenError, runWithinBudget } from './lifecycle.ts';
 
 /** After the grace period, how long releasing sockets, pools and the model may take before shutdown moves on. */
@@ -38,6 +41,8 @@ const RELEASE_BUDGET_MS = 3_000;
 export interface RunningServer {
   url: string;
   port: number;
+  /** The actions' webhooks, the reference shop's included. */
+  actions: ActionClient;
   close(): Promise<void>;
 }
 
@@ -107,6 +112,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ],
     });
     await registerStaticRoutes(http, { allowedOrigins: config.allowedOrigins });
+    const actions = new ActionClient(config.actions, { breaker: config.actionBreaker, logger: logger.child({ component: 'actions' }), metrics });
+    const referenceShop = config.referenceShop ? await mountReferenceShop(http, db, logger.child({ component: 'shop' })) : null;
     const io = new SocketServer(http.server, {
       // Every connection may send this much before proving anything: the largest legal message, no more.
       maxHttpBufferSize: maxFrameBytes(config.maxMessageChars),
@@ -146,6 +153,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       dialogue,
       events,
       tokens,
+      verifyCustomerToken: config.customerTokens && customerTokenVerifier(config.customerTokens),
       logger: logger.child({ component: 'chat' }),
       maxMessageChars: config.maxMessageChars,
       messagesPerSecond: config.messagesPerSecond,
@@ -165,12 +173,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    // The reference shop's webhook is on this server's port, known only now.
+    referenceShop?.defineActions(actions, url);
     logger.info({ url, modelVersion: model.version?.name, embeddedDatabase: database.embedded }, 'frontdesk is serving');
 
     const runningDatabase = database;
     return {
       url,
       port,
+      actions,
       close: async () => {
         shuttingDown = true;
         // Stop taking connections, let acknowledged messages get their replies within the grace period,
@@ -187,6 +198,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           }],
           ['scale-out', () => scaleOut.close()],
           ['http', () => http.close()],
+          ['actions', async () => actions.close()],
           ['knowledge index', () => fallback.close()],
           ['model', () => model.close()],
           ['database pool', () => db.$disconnect()],

@@ -569,11 +569,18 @@
     renderMessages(conversation, options.keepScroll);
   }
 
-  /** Who the agent talks to: name and e-mail when the site told them, language, page and browser. */
+  /**
+   * Who the agent talks to: the customer the shop's sign-in vouched for, name and e-mail when the
+   * site told them, language, page and browser.
+   */
   /** @param {VisitorView} visitor */
   function renderVisitor(visitor) {
     const who = [visitor.name, visitor.email].filter(Boolean).join(' · ');
+    const { customer } = visitor;
     const parts = [
+      customer
+        ? h('span', { class: 'visitor-customer', title: "Signed in: verified by the shop's customer token" }, `✓ ${[customer.name, customer.email, `customer ${customer.id}`].filter(Boolean).join(' · ')}`)
+        : null,
       who ? h('span', { class: 'visitor-who' }, who) : null,
       visitor.language ? h('span', { class: 'visitor-language', title: 'Language' }, visitor.language) : null,
       visitor.page ? h('span', { class: 'visitor-page', title: visitor.page }, pagePath(visitor.page)) : null,
@@ -635,7 +642,17 @@
     }
     return h('li', { class: `message ${message.role}`, dataset: { id: message.messageId } },
       h('div', { class: 'bubble' }, message.text),
+      entityChips(message),
       h('div', { class: 'meta' }, meta));
+  }
+
+  /** What was found in a visitor message, one chip each ("order_number NW-2024-0042"); null when nothing. @param {MessageView} message */
+  function entityChips(message) {
+    if (!message.entities || message.entities.length === 0) return null;
+    return h('div', { class: 'meta entities', 'aria-label': 'entities found' }, message.entities.map((entity) => {
+      const value = typeof entity.value === 'object' ? `${entity.value.amount} ${entity.value.currency}` : String(entity.value);
+      return h('span', { class: 'tag entity', title: `“${entity.text}”` }, h('b', {}, entity.type), ` ${value}`);
+    }));
   }
 
   /** @param {'up' | 'down'} rating */

@@ -49,6 +49,8 @@
   const greeting = data.greeting === undefined ? t.greeting : data.greeting;
   const position = data.position === 'left' ? 'left' : 'right';
   const accent = data.color && window.CSS && CSS.supports('color', data.color) ? data.color : '#2563eb';
+  /** The token the shop signed for its signed-in customer (`data-customer-token`, `identify()`). @type {string | null} */
+  let customerToken = data.customerToken || null;
 
   // ---------------------------------------------------------------- storage (shared by tabs)
 
@@ -273,7 +275,7 @@
       // Read at every (re)connection, so a token issued in another tab or after INVALID_TOKEN is used.
       auth: (callback) => {
         const token = storage.get('token');
-        callback({ ...(token ? { visitorToken: token } : {}), ...(language ? { language } : {}), ...visitorContext() });
+        callback({ ...(token ? { visitorToken: token } : {}), ...(customerToken ? { customerToken } : {}), ...(language ? { language } : {}), ...visitorContext() });
       },
       reconnectionDelay: 1000,
       reconnectionDelayMax: 10000,
@@ -319,11 +321,19 @@
 
   /**
    * @param {import('socket.io-client').Socket} client
-   * @param {Error & { data?: { code?: string } }} error `data`: what the server's middleware refused with
+   * @param {Error & { data?: { code?: string, message?: string } }} error `data`: what the server's middleware refused with
    */
   function onConnectError(client, error) {
     connected = false;
     const code = (error && error.data && error.data.code) || (error && error.message);
+    if (code === 'INVALID_CUSTOMER_TOKEN' && customerToken) {
+      // Expired, forged or not accepted by this server: chat anonymously rather than not at all. The
+      // server's message names the failed check for the shop's developers, never the token.
+      console.warn('[frontdesk]', (error.data && error.data.message) || code);
+      customerToken = null;
+      client.connect();
+      return;
+    }
     if (code === 'INVALID_TOKEN' && storage.get('token')) {
       // Forged, expired or from another deployment: start afresh as a new visitor.
       storage.remove('token');
@@ -1013,7 +1023,20 @@
     else if (storage.get('token') || outbox.all().length) connect();
   }
 
-  window.FrontdeskWidget = Object.freeze({ open: () => open(), close: () => close(), toggle: () => (ui.panel.hidden ? open() : close()) });
+  /**
+   * The page signed its customer in (a token) or out (null) without a reload: a connected widget
+   * reconnects with it; one not connected yet uses it when it connects.
+   * @param {string | null} token
+   */
+  function identify(token) {
+    customerToken = token || null;
+    if (socket && socket.active) {
+      socket.disconnect();
+      socket.connect();
+    }
+  }
+
+  window.FrontdeskWidget = Object.freeze({ open: () => open(), close: () => close(), toggle: () => (ui.panel.hidden ? open() : close()), identify });
   if (document.body) start();
   else document.addEventListener('DOMContentLoaded', start, { once: true });
 })();

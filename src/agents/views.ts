@@ -1,5 +1,8 @@
+import type { Entity } from '../entities/index.ts';
 import type { Message } from '../generated/prisma/client.ts';
 import type { WorkspaceStore } from '../store/workspace-store.ts';
+import { conversationCustomer } from '../store/chat-store.ts';
+import type { VerifiedCustomer } from '../identity/customer-token.ts';
 
 /** A message as agents see it: everything the bot knew when it answered. */
 export interface MessageView {
@@ -21,6 +24,8 @@ export interface MessageView {
     retrieval?: { source: string; kind: string; score: number; title?: string | null };
     ranking?: Array<{ intent: string; confidence: number }>;
   };
+  /** What was found in a visitor message: numbers, amounts, dates, contacts, the catalogue's types. */
+  entities?: Entity[];
   /** The visitor's thumbs on a bot or agent message. */
   feedback?: { rating: 'up' | 'down'; at: string };
   /** An agent's correction of a visitor message's intent ("oos": out of scope). */
@@ -47,6 +52,7 @@ export function toMessageView(message: Message | TranscriptMessage, names: { mod
     ...(message.latencyMs !== null ? { latencyMs: Math.round(message.latencyMs * 10) / 10 } : {}),
     ...(message.agentId ? { agent: { id: message.agentId, name: withIncludes.agent?.name ?? names.agent ?? null } } : {}),
     ...(details ? { details } : {}),
+    ...(Array.isArray(message.entities) && message.entities.length > 0 ? { entities: message.entities as unknown as Entity[] } : {}),
     ...(withIncludes.feedback ? { feedback: { rating: withIncludes.feedback.rating, at: withIncludes.feedback.updatedAt.toISOString() } } : {}),
     ...(withIncludes.label
       ? { label: { intent: withIncludes.label.intent, origin: withIncludes.label.origin, at: withIncludes.label.updatedAt.toISOString(), agent: withIncludes.label.agent ?? null } }
@@ -84,6 +90,8 @@ export interface VisitorView {
   /** Browser and system in short ("Chrome 131 on Windows"); `userAgent` is the whole header. */
   browser: string | null;
   userAgent: string | null;
+  /** The signed-in customer, verified by the shop's token (unlike `name` and `email`, which the page only says). */
+  customer: VerifiedCustomer | null;
 }
 
 function toVisitorView(conversation: TranscriptRow): VisitorView {
@@ -95,6 +103,7 @@ function toVisitorView(conversation: TranscriptRow): VisitorView {
     page: conversation.page,
     browser: conversation.userAgent ? describeBrowser(conversation.userAgent) : null,
     userAgent: conversation.userAgent,
+    customer: conversationCustomer(conversation),
   };
 }
 

@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_ACTION_RETRIES, DEFAULT_ACTION_TIMEOUT_MS, DEFAULT_BREAKER_SETTINGS, type ActionDefinition, type BreakerSettings } from '../actions/client.ts';
+import { identifierSchema } from '../actions/protocol.ts';
 import { DEFAULT_POLICY_SETTINGS } from '../dialogue/policy.ts';
 import { DEFAULT_TARGET_PRECISION } from '../retrieval/retriever.ts';
+import { MIN_CUSTOMER_TOKEN_SECRET_CHARS, rsaPublicKey, type CustomerTokenSettings } from '../identity/customer-token.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const commaList = z
@@ -51,7 +56,40 @@ const environmentSchema = z.object({
   SUGGESTIONS: z.coerce.number().int().min(0).max(5).default(DEFAULT_POLICY_SETTINGS.suggestions),
   // Share of accepted held-out questions that must be answered right where the retrieval threshold is chosen (docs/retrieval.md).
   RETRIEVAL_TARGET_PRECISION: z.coerce.number().gt(0).max(1).default(DEFAULT_TARGET_PRECISION),
-});
+  // The demo shop answering the actions that are not configured (src/shop); unset: on with the embedded database.
+  REFERENCE_SHOP: z.enum(['on', 'off']).optional(),
+  // How the shop signs its customer tokens (src/identity): one of the three, or none (tokens refused).
+  CUSTOMER_TOKEN_SECRET: z.string().min(MIN_CUSTOMER_TOKEN_SECRET_CHARS, `must be at least ${MIN_CUSTOMER_TOKEN_SECRET_CHARS} characters`).optional(),
+  // An environment file holds one line: "\n" stands for a line break.
+  CUSTOMER_TOKEN_PUBLIC_KEY: z.string().transform((value) => value.replaceAll('\\n', '\n')).refine(isRsaPublicKey, 'must be an RSA public key in PEM (-----BEGIN PUBLIC KEY-----)').optional(),
+  CUSTOMER_TOKEN_JWKS_URL: z.url().refine(isHttpsOrLoopback, 'must be an https:// URL (http:// only on a loopback host)').optional(),
+  CUSTOMER_TOKEN_ISSUER: z.string().min(1).optional(),
+  CUSTOMER_TOKEN_AUDIENCE: z.string().min(1).optional(),
+}).refine(
+  (values) => [values.CUSTOMER_TOKEN_SECRET, values.CUSTOMER_TOKEN_PUBLIC_KEY, values.CUSTOMER_TOKEN_JWKS_URL].filter(Boolean).length <= 1,
+  { path: ['CUSTOMER_TOKEN_SECRET'], message: 'set one of CUSTOMER_TOKEN_SECRET, CUSTOMER_TOKEN_PUBLIC_KEY and CUSTOMER_TOKEN_JWKS_URL: each token is checked with one key and one algorithm' },
+);
+
+function isRsaPublicKey(pem: string): boolean {
+  try {
+    rsaPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The key set decides who is a customer: fetched over TLS, unless it is on this host. */
+function customerTokenSettings(values: z.infer<typeof environmentSchema>): CustomerTokenSettings | null {
+  const key = values.CUSTOMER_TOKEN_SECRET
+    ? ({ algorithm: 'HS256', secret: values.CUSTOMER_TOKEN_SECRET } as const)
+    : values.CUSTOMER_TOKEN_PUBLIC_KEY
+      ? ({ algorithm: 'RS256', publicKeyPem: values.CUSTOMER_TOKEN_PUBLIC_KEY } as const)
+      : values.CUSTOMER_TOKEN_JWKS_URL
+        ? ({ algorithm: 'RS256', jwksUrl: values.CUSTOMER_TOKEN_JWKS_URL } as const)
+        : null;
+  return key && { key, issuer: values.CUSTOMER_TOKEN_ISSUER, audience: values.CUSTOMER_TOKEN_AUDIENCE };
+}
 
 function validCron(pattern: string): boolean {
   try {
@@ -84,6 +122,66 @@ function parseTrustProxy(value: string, context: z.RefinementCtx): TrustProxy {
   return { subnets };
 }
 
+/** An action's webhook: over TLS, unless it is on this host. */
+/** Secrets and customer data travel to this URL: TLS, except on this machine (the reference shop, tests). */
+function isHttpsOrLoopback(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
+const actionDefinitionSchema = z.object({
+  url: z.url({ error: 'must be a URL (set url in ACTIONS_CONFIG or ACTION_<NAME>_URL)' }).refine(isHttpsOrLoopback, 'must be an https:// URL (http:// only on a loopback host)'),
+  secret: z.string({ error: 'missing (set secret in ACTIONS_CONFIG or ACTION_<NAME>_SECRET)' }).min(32, 'must be at least 32 characters'),
+  idempotent: z.boolean().default(false),
+  timeoutMs: z.number().int().min(100).max(60_000).default(DEFAULT_ACTION_TIMEOUT_MS),
+  retries: z.number().int().min(0).max(5).default(DEFAULT_ACTION_RETRIES),
+}).strict();
+
+/** ACTIONS_CONFIG: a YAML or JSON file, `{ actions: { <name>: { url, secret, idempotent, timeoutMs, retries } }, breaker? }`. */
+const actionsFileSchema = z.object({
+  actions: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  breaker: z.object({
+    errorThresholdPercentage: z.number().gt(0).max(100),
+    volumeThreshold: z.number().int().min(1),
+    resetTimeoutMs: z.number().int().min(100),
+    windowMs: z.number().int().min(1_000),
+  }).partial().strict().default({}),
+}).strict();
+
+/**
+ * The actions' webhooks, from the ACTIONS_CONFIG file and ACTION_<NAME>_URL / ACTION_<NAME>_SECRET
+ * (which win, so that a secret can stay out of the file). Never from the catalogue.
+ */
+function actionSettings(env: Record<string, string | undefined>): { actions: Record<string, ActionDefinition>; breaker: BreakerSettings; problems: string[] } {
+  const problems: string[] = [];
+  let file: z.infer<typeof actionsFileSchema> = { actions: {}, breaker: {} };
+  if (env.ACTIONS_CONFIG) {
+    try {
+      const parsed = actionsFileSchema.safeParse(parseYaml(readFileSync(env.ACTIONS_CONFIG, 'utf8')) ?? {});
+      if (parsed.success) file = parsed.data;
+      else problems.push(...parsed.error.issues.map((issue) => `ACTIONS_CONFIG ${env.ACTIONS_CONFIG}: ${issue.path.join('.')}: ${issue.message}`));
+    } catch (error) {
+      problems.push(`ACTIONS_CONFIG: cannot read ${env.ACTIONS_CONFIG}: ${(error as Error).message}`);
+    }
+  }
+  const entries = new Map(Object.entries(file.actions));
+  for (const [key, value] of Object.entries(env)) {
+    const [, name, field] = /^ACTION_([A-Z0-9_]+)_(URL|SECRET)$/.exec(key) ?? [];
+    if (name && field) entries.set(name.toLowerCase(), { ...entries.get(name.toLowerCase()), [field.toLowerCase()]: value });
+  }
+  const actions: Record<string, ActionDefinition> = {};
+  for (const [name, entry] of entries) {
+    if (!identifierSchema.safeParse(name).success) {
+      problems.push(`action "${name}": the name must be lower snake case (a-z, 0-9, _)`);
+      continue;
+    }
+    const parsed = actionDefinitionSchema.safeParse(entry);
+    if (parsed.success) actions[name] = parsed.data;
+    else problems.push(...parsed.error.issues.map((issue) => `action "${name}": ${[...issue.path, issue.message].join(': ')}`));
+  }
+  return { actions, breaker: { ...DEFAULT_BREAKER_SETTINGS, ...file.breaker }, problems };
+}
+
 export type Config = {
   port: number;
   host: string;
@@ -108,6 +206,13 @@ export type Config = {
   clarificationsBeforeHandoff: number;
   suggestions: number;
   retrievalTargetPrecision: number;
+  /** Action name → its webhook (ACTIONS_CONFIG, ACTION_<NAME>_URL / _SECRET). */
+  actions: Record<string, ActionDefinition>;
+  actionBreaker: BreakerSettings;
+  /** Serve the reference shop and answer the actions not configured with it. */
+  referenceShop: boolean;
+  /** Null: no customer tokens are accepted. */
+  customerTokens: CustomerTokenSettings | null;
 };
 
 export class ConfigError extends Error {
@@ -121,10 +226,12 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = environmentSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`),
-    );
+  const actions = actionSettings(present);
+  if (!parsed.success || actions.problems.length > 0) {
+    throw new ConfigError([
+      ...(parsed.error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`),
+      ...actions.problems,
+    ]);
   }
   const values = parsed.data;
   return {
@@ -151,5 +258,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clarificationsBeforeHandoff: values.CLARIFICATIONS_BEFORE_HANDOFF,
     suggestions: values.SUGGESTIONS,
     retrievalTargetPrecision: values.RETRIEVAL_TARGET_PRECISION,
+    actions: actions.actions,
+    actionBreaker: actions.breaker,
+    referenceShop: values.REFERENCE_SHOP === undefined ? values.DATABASE_URL === undefined : values.REFERENCE_SHOP === 'on',
+    customerTokens: customerTokenSettings(values),
   };
 }

@@ -33,14 +33,15 @@ const IBAN = /(?<![\p{L}\p{N}])[A-Z]{2}\d{2}(?: ?[A-Z\d]{1,4}){3,8}(?![\p{L}\p{N
 const DIGIT_RUN = /(?<![\p{N}])\d(?:[ -]?\d){12,18}(?![\p{N}])/gu;
 
 // Phone numbers: an international +CC number, or a 10-digit national number written with
-// separators or brackets ((791) 582-4288, 791-582-4288, 791.582.4288, 07911 123456), or 10–12 bare
+// separators or brackets ((791) 582-4288, 791-582-4288, 791.582.4288, 07911 123456, 030 12345678), or 10–12 bare
 // digits starting with 0 or +. A bare run of digits without separators is an order number.
 const PHONE_PATTERNS = [
   /(?<![\p{N}\w])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}(?![\p{N}])/gu,
   /(?<![\p{N}\w])\(\d{3}\)[ .-]?\d{3}[ .-]?\d{4}(?![\p{N}])/gu,
   /(?<![\p{N}\w])\d{3}[.-]\d{3}[.-]\d{4}(?![\p{N}])/gu,
   /(?<![\p{N}\w])\d{3} \d{3} \d{4}(?![\p{N}])/gu,
-  /(?<![\p{N}\w])0\d{3,4}[ -]\d{6,7}(?![\p{N}])/gu,
+  // A national number with its trunk 0 and an area code of 2–4 digits: 07911 123456, 030 12345678, 089/1234567.
+  /(?<![\p{N}\w])0\d{2,4}[ /-]\d{5,8}(?![\p{N}])/gu,
 ];
 
 const STREET_TYPES = [

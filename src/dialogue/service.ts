@@ -1,3 +1,4 @@
+import { extractEntities, type EntitySettings } from '../entities/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
 import type { ConversationEvents } from './conversation-events.ts';
@@ -25,7 +26,7 @@ export interface RetrievalFallback {
 
 export interface DialogueDependencies {
   store: ChatStore;
-  catalogue: () => IntentCatalogueView & { readonly languages: readonly string[] };
+  catalogue: () => IntentCatalogueView & { readonly languages: readonly string[]; readonly entities?: EntitySettings };
   classifier: () => ActiveClassifier;
   retrieval?: () => RetrievalFallback | null;
   /** How the bot falls back when it cannot answer; default: the policy's defaults. */
@@ -112,6 +113,9 @@ export class DialogueService {
       supported: catalogue.languages,
       earlierTexts: () => this.earlierVisitorTexts(message.conversationId, message.seq),
     });
+    // Stored with the message for agents (and slots); most messages have none, and then nothing is written.
+    const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language });
+    if (entities.length > 0) await store.recordEntities(message.id, entities);
     const decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy });
     if (!decision.reply) {
       this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: null, statusBefore: state.status, statusAfter: state.status });

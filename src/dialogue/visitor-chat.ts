@@ -4,6 +4,15 @@ import type { ConversationEvents } from './conversation-events.ts';
 export type { VisitorContext, VisitorState };
 
 /**
+ * A visitor token names a browser, not a person: when the open or the previous conversation belongs
+ * to a verified customer other than the connecting one (another customer, or nobody signed in), the
+ * connection must not read it and starts as a new visitor.
+ */
+export function heldByAnotherCustomer(state: VisitorState, customerId: string | null): boolean {
+  return state.customerIds.some((id) => id !== customerId);
+}
+
+/**
  * What a visitor does to their conversation besides being answered (DialogueService): connect,
  * write, read, rate. The `/chat` namespace calls it; a new message and a rating are published on the
  * conversation events, so that agents and the answer harvest hear of them.

@@ -5,7 +5,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ConversationEvents, Message } from '../dialogue/conversation-events.ts';
 import type { DialogueService } from '../dialogue/service.ts';
-import type { VisitorChat, VisitorContext } from '../dialogue/visitor-chat.ts';
+import { heldByAnotherCustomer, type VisitorChat, type VisitorContext } from '../dialogue/visitor-chat.ts';
+import { InvalidCustomerTokenError, type CustomerTokenVerifier, type VerifiedCustomer } from '../identity/customer-token.ts';
 import { isDatabaseUnavailable, ProtocolError } from '../protocol/errors.ts';
 import { checkText, parsePayload } from '../protocol/payloads.ts';
 import { csatPayload, feedbackPayload, handoffPayload, handshakeAuth, historyPayload, messagePayload, toHistoryEntry } from './protocol.ts';
@@ -19,6 +20,8 @@ export interface ChatNamespaceOptions {
   /** Replies and agents' notices for visitors come from here. */
   events: ConversationEvents;
   tokens: VisitorTokens;
+  /** Verifies the shop's customer tokens; null: none configured, and every customer token is refused. */
+  verifyCustomerToken: CustomerTokenVerifier | null;
   logger: Logger;
   maxMessageChars: number;
   messagesPerSecond: number;
@@ -35,8 +38,11 @@ interface VisitorSession {
   /** The visitor's latest resolved conversation: its history stays readable. */
   previousConversationId: string | null;
   language?: string;
-  /** Shown to agents; written with the first request of this connection that stores something. */
-  context: VisitorContext;
+  /**
+   * Shown to agents; written with the first request of this connection that stores something.
+   * `context.customer`: the customer the shop's token vouched for at this handshake, null when anonymous.
+   */
+  context: VisitorContext & { customer: VerifiedCustomer | null };
   contextSaved: boolean;
 }
 
@@ -62,12 +68,17 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
       throw new ProtocolError('RATE_LIMITED', 'Too many connections from this address; retry in a minute.');
     });
     const auth = parsePayload(handshakeAuth, socket.handshake.auth ?? {});
+    const customer = auth.customerToken === undefined ? null : await verifyCustomer(auth.customerToken);
     const claims = auth.visitorToken === undefined ? null : tokens.verify(auth.visitorToken);
     if (auth.visitorToken !== undefined && !claims) throw invalidToken();
-    const visitorId = claims?.visitorId ?? randomUUID();
+    let visitorId = claims?.visitorId ?? randomUUID();
     // A new visitor has no rows yet, so a connection without a token reads and writes nothing.
-    const visitor = await chat.visitor(visitorId, claims !== null);
+    let visitor = await chat.visitor(visitorId, claims !== null);
     if (claims && claims.generation !== visitor.tokenGeneration) throw invalidToken(); // revoked
+    if (heldByAnotherCustomer(visitor, customer?.id ?? null)) {
+      visitorId = randomUUID();
+      visitor = await chat.visitor(visitorId, false);
+    }
     const userAgent = socket.handshake.headers['user-agent']?.slice(0, MAX_USER_AGENT_CHARS);
     const session: VisitorSession = {
       visitorId,
@@ -75,7 +86,7 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
       conversationExists: visitor.conversationExists,
       previousConversationId: visitor.previousConversationId,
       ...(auth.language ? { language: auth.language } : {}),
-      context: { name: auth.name, email: auth.email, language: auth.language, page: auth.page, userAgent },
+      context: { name: auth.name, email: auth.email, language: auth.language, page: auth.page, userAgent, customer },
       contextSaved: false,
     };
     // A fresh token at every connection: only a token left unused for the whole TTL expires.
@@ -159,6 +170,20 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
     await chat.open(session.visitorId, session.conversationId, session.context);
     session.conversationExists = true;
     session.contextSaved = true;
+  }
+
+  /** The customer the token names; a token that cannot be verified refuses the handshake. */
+  async function verifyCustomer(token: string): Promise<VerifiedCustomer> {
+    const refusal = (reason: string) =>
+      new ProtocolError('INVALID_CUSTOMER_TOKEN', `The customer token was refused: ${reason}. Connect without it to chat anonymously.`);
+    if (!options.verifyCustomerToken) throw refusal('this server verifies no customer tokens (CUSTOMER_TOKEN_* is not configured)');
+    try {
+      return await options.verifyCustomerToken(token);
+    } catch (error) {
+      if (!(error instanceof InvalidCustomerTokenError)) throw error;
+      logger.info({ err: error }, 'customer token refused');
+      throw refusal(error.message);
+    }
   }
 
   function refuseWhileShuttingDown(): void {

@@ -50,6 +50,8 @@ const pageUrl = z.string().max(2048).refine(noControlCharacters, 'must be one li
 
 export const handshakeAuth = z.object({
   visitorToken: z.string().max(512).optional(),
+  // A JWT the shop signed for its signed-in customer (src/identity); an invalid one refuses the handshake.
+  customerToken: z.string().min(1).max(8192).optional(),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/).optional(),
   // Shown to agents only: an invalid one is dropped, so that a misconfigured page still gets a chat.
   name: visitorName.optional().catch(undefined),

@@ -62,6 +62,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly actionCalls = new Counter({
+    name: 'frontdesk_action_calls_total',
+    help: 'Action webhook calls by action and outcome (ok, or the failure reason: timeout, http_error, invalid_response, breaker_open, network, not_configured)',
+    labelNames: ['action', 'outcome'],
+    registers: [this.registry],
+  });
+
+  readonly actionDuration = new Histogram({
+    name: 'frontdesk_action_duration_seconds',
+    help: 'Duration of an action call, retries included',
+    labelNames: ['action'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly actionBreakerState = new Gauge({
+    name: 'frontdesk_action_breaker_state',
+    help: "State of an action's circuit breaker: 0 closed, 1 half-open (one trial call), 2 open (calls fail at once)",
+    labelNames: ['action'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'frontdesk_process_' });
   }

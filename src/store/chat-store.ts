@@ -3,8 +3,9 @@ import type { PrismaClient } from './prisma.ts';
 import { DatabaseUnavailableError, guarded } from './errors.ts';
 import { deterministicUuid } from './deterministic-uuid.ts';
 import { MicroBatcher } from '../concurrency/micro-batcher.ts';
-import type { Conversation, Message } from '../generated/prisma/client.ts';
+import type { Conversation, Message, Prisma } from '../generated/prisma/client.ts';
 import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
+import type { VerifiedCustomer } from '../identity/customer-token.ts';
 
 /**
  * A raw query's connection failure arrives as P2010 "Raw query failed … Can't reach database server",
@@ -61,6 +62,8 @@ export interface VisitorState {
   conversationExists: boolean;
   /** The visitor's latest resolved conversation, still readable (read-only) by this visitor. */
   previousConversationId: string | null;
+  /** The verified customers the open and the previous conversation belong to (anonymous ones add none). */
+  customerIds: string[];
 }
 
 /** What the visitor's client and the host page tell about the visitor, shown to agents. */
@@ -70,6 +73,21 @@ export interface VisitorContext {
   language?: string | undefined;
   page?: string | undefined;
   userAgent?: string | undefined;
+  /** Verified by the shop's customer token; a conversation started anonymously becomes this customer's. */
+  customer?: VerifiedCustomer | null | undefined;
+}
+
+/** Thrown when a conversation is another visitor's or another customer's: nothing was written. */
+export class ConversationTakenError extends Error {
+  readonly code = 'CONFLICT';
+  constructor() {
+    super('This conversation belongs to someone else; reconnect to start a new one.');
+  }
+}
+
+/** The customer a conversation belongs to, as verified when it was written; null: anonymous. */
+export function conversationCustomer(conversation: Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>): VerifiedCustomer | null {
+  return conversation.customerId === null ? null : { id: conversation.customerId, email: conversation.customerEmail, name: conversation.customerName };
 }
 
 /**
@@ -82,7 +100,7 @@ function nthConversationId(visitorId: string, ordinal: number): string {
 
 /** The state of a visitor id that has no row yet: nothing to read. */
 export function newVisitorState(visitorId: string): VisitorState {
-  return { tokenGeneration: 0, conversationId: nthConversationId(visitorId, 0), conversationExists: false, previousConversationId: null };
+  return { tokenGeneration: 0, conversationId: nthConversationId(visitorId, 0), conversationExists: false, previousConversationId: null, customerIds: [] };
 }
 
 export interface BotReplyInput {
@@ -114,31 +132,39 @@ export class ChatStore {
   /**
    * Where a returning visitor's chat goes, in one indexed read: the open conversation, or else the id
    * the next one will have (created by `createConversation` on the first message, so connecting
-   * writes nothing), and the latest resolved one, which the visitor may still read. The visitor's
-   * token generation comes along for the revocation check.
+   * writes nothing), and the latest resolved one, which the visitor may still read, with the
+   * customers both belong to. The visitor's token generation comes along for the revocation check.
    */
   async visitorState(visitorId: string): Promise<VisitorState> {
     const [row] = await guarded(() =>
-      raw(() => this.prisma.$queryRaw<Array<{ tokenGeneration: number; openConversationId: string | null; previousConversationId: string | null; conversations: bigint }>>`
+      raw(() => this.prisma.$queryRaw<Array<{ tokenGeneration: number; openConversationId: string | null; openCustomerId: string | null; previousConversationId: string | null; previousCustomerId: string | null; conversations: bigint }>>`
         SELECT v."tokenGeneration",
-          (SELECT c.id FROM "Conversation" c WHERE c."visitorId" = v.id AND c.status <> 'resolved' ORDER BY c."createdAt" DESC LIMIT 1) AS "openConversationId",
-          (SELECT c.id FROM "Conversation" c WHERE c."visitorId" = v.id AND c.status = 'resolved' ORDER BY c."createdAt" DESC LIMIT 1) AS "previousConversationId",
+          open.id AS "openConversationId", open."customerId" AS "openCustomerId",
+          previous.id AS "previousConversationId", previous."customerId" AS "previousCustomerId",
           (SELECT count(*) FROM "Conversation" c WHERE c."visitorId" = v.id) AS conversations
-        FROM "Visitor" v WHERE v.id = ${visitorId}::uuid`),
+        FROM "Visitor" v
+        LEFT JOIN LATERAL (SELECT c.id, c."customerId" FROM "Conversation" c WHERE c."visitorId" = v.id AND c.status <> 'resolved' ORDER BY c."createdAt" DESC LIMIT 1) open ON true
+        LEFT JOIN LATERAL (SELECT c.id, c."customerId" FROM "Conversation" c WHERE c."visitorId" = v.id AND c.status = 'resolved' ORDER BY c."createdAt" DESC LIMIT 1) previous ON true
+        WHERE v.id = ${visitorId}::uuid`),
     );
     if (!row) return newVisitorState(visitorId);
     const { tokenGeneration, previousConversationId } = row;
-    if (row.openConversationId) return { tokenGeneration, conversationId: row.openConversationId, conversationExists: true, previousConversationId };
-    return { tokenGeneration, conversationId: nthConversationId(visitorId, Number(row.conversations)), conversationExists: false, previousConversationId };
+    const customerIds = [row.openCustomerId, row.previousCustomerId].filter((id) => id !== null);
+    if (row.openConversationId) return { tokenGeneration, conversationId: row.openConversationId, conversationExists: true, previousConversationId, customerIds };
+    return { tokenGeneration, conversationId: nthConversationId(visitorId, Number(row.conversations)), conversationExists: false, previousConversationId, customerIds };
   }
 
   /**
    * Creates the visitor (or marks it seen) and the conversation `visitorState` named, and records the
    * visitor's context; a repeat creates nothing and refreshes the context (what it does not say is kept).
+   * A conversation of another visitor or of another verified customer is left alone
+   * (ConversationTakenError): two tabs share a conversation id before either wrote, and a customer
+   * may have signed in or out in one of them.
    */
   async createConversation(visitorId: string, conversationId: string, context: VisitorContext = {}): Promise<void> {
-    const value = (field: keyof VisitorContext) => context[field] ?? null;
-    await guarded(() =>
+    const value = (field: Exclude<keyof VisitorContext, 'customer'>) => context[field] ?? null;
+    const customer = context.customer ?? null;
+    const written = await guarded(() =>
       raw(() => this.prisma.$executeRaw`
         WITH visitor AS (
           INSERT INTO "Visitor" (id, name, email) VALUES (${visitorId}::uuid, ${value('name')}, ${value('email')})
@@ -146,14 +172,19 @@ export class ChatStore {
             name = COALESCE(EXCLUDED.name, "Visitor".name), email = COALESCE(EXCLUDED.email, "Visitor".email)
           RETURNING id
         )
-        INSERT INTO "Conversation" (id, "visitorId", language, page, "userAgent")
-        SELECT ${conversationId}::uuid, id, ${value('language')}, ${value('page')}, ${value('userAgent')} FROM visitor
+        INSERT INTO "Conversation" (id, "visitorId", language, page, "userAgent", "customerId", "customerEmail", "customerName")
+        SELECT ${conversationId}::uuid, id, ${value('language')}, ${value('page')}, ${value('userAgent')},
+          ${customer?.id ?? null}, ${customer?.email ?? null}, ${customer?.name ?? null} FROM visitor
         ON CONFLICT (id) DO UPDATE SET
           language = COALESCE(EXCLUDED.language, "Conversation".language),
           page = COALESCE(EXCLUDED.page, "Conversation".page),
-          "userAgent" = COALESCE(EXCLUDED."userAgent", "Conversation"."userAgent")
-        WHERE "Conversation"."visitorId" = EXCLUDED."visitorId"`),
+          "userAgent" = COALESCE(EXCLUDED."userAgent", "Conversation"."userAgent"),
+          -- Only an anonymous conversation or the same customer's gets here: the newest claims win.
+          "customerId" = EXCLUDED."customerId", "customerEmail" = EXCLUDED."customerEmail", "customerName" = EXCLUDED."customerName"
+        WHERE "Conversation"."visitorId" = EXCLUDED."visitorId"
+          AND ("Conversation"."customerId" IS NULL OR "Conversation"."customerId" = EXCLUDED."customerId")`),
     );
+    if (written === 0) throw new ConversationTakenError();
   }
 
   /** A conversation's state, or null when it has no row yet. */
@@ -299,6 +330,11 @@ export class ChatStore {
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }, (size) => this.options.onBatch?.('append_bot_reply', size));
+
+  /** Stores the entities found in a visitor message (src/entities: `{ type, value, text, start, end }`). */
+  async recordEntities(messageId: string, entities: readonly object[]): Promise<void> {
+    await guarded(() => this.prisma.message.updateMany({ where: { id: messageId, role: 'visitor' }, data: { entities: entities as Prisma.InputJsonArray } }));
+  }
 
   /** The newest `limit` messages, oldest first, with the display name of each agent message's author. */
   async history(conversationId: string, limit = 500): Promise<Array<Message & { agent: { name: string } | null }>> {

@@ -9,6 +9,9 @@ test('emails, Luhn-valid card numbers, phone numbers and street addresses are re
   assert.equal(redact('ship it to Hauptstraße 5 please'), 'ship it to [address] please');
   assert.equal(redact('card number 5555-5555-5555-4444 was declined'), 'card number [card] was declined');
   assert.equal(redact('my number is 791-582-4288'), 'my number is [phone]');
+  // German landlines: a two- to four-digit area code after the trunk 0.
+  assert.equal(redact('ruf mich an: 030 12345678'), 'ruf mich an: [phone]');
+  assert.equal(redact('Telefon 089/1234567'), 'Telefon [phone]');
 });
 
 test('order numbers, amounts, dates and non-Luhn digit runs stay', () => {

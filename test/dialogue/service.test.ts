@@ -63,6 +63,11 @@ class FakeChatStore {
     });
   };
 
+  readonly recordEntities = async (messageId: string, entities: readonly object[]) => {
+    const message = this.messages.find((m) => m.id === messageId);
+    if (message) message.entities = entities as Message['entities'];
+  };
+
   readonly history = async (conversationId: string, limit = 500) =>
     this.messages.filter((m) => m.conversationId === conversationId).slice(-limit).map((m) => ({ ...m, agent: null }));
 
@@ -77,6 +82,7 @@ class FakeChatStore {
       seq: ++this.seq,
       clientId: null,
       replyToId: null,
+      entities: null,
       source: null,
       intent: null,
       confidence: null,
