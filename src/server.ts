@@ -134,6 +134,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       catalogue: () => catalogue,
       classifier: () => model,
       retrieval: () => fallback,
+      actions,
       policy: { clarificationsBeforeHandoff: config.clarificationsBeforeHandoff, suggestions: config.suggestions },
       logger,
       onReplied: (source, seconds) => {

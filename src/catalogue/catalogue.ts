@@ -13,7 +13,9 @@ import {
   type BotTextKey,
 } from './schema.ts';
 import type { Catalogue, IntentDefinition, TrainingExample } from './types.ts';
+import { renderTemplate, type TemplateVariables } from './templates.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
+import { BUILT_IN_ENTITY_TYPES } from '../entities/index.ts';
 
 export type BotTexts = Record<BotTextKey, Record<string, string>>;
 
@@ -112,6 +114,16 @@ export function crossCheck(sources: readonly SourcedIntent[], outOfScope?: Sourc
   return problems;
 }
 
+/** Every slot's entity type must exist: built in, or defined in `_entities.yaml`. */
+export function checkSlotEntities(sources: readonly SourcedIntent[], entities: EntitySettings): CatalogueProblem[] {
+  const known = new Set<string>([...BUILT_IN_ENTITY_TYPES, ...entities.types.map((type) => type.name)]);
+  return sources.flatMap((source) =>
+    source.intent.slots.flatMap((slot, index) =>
+      known.has(slot.entity) ? [] : [problemAt(source, ['slots', index, 'entity'], `unknown entity type "${slot.entity}" (known: ${[...known].join(', ')})`)],
+    ),
+  );
+}
+
 function languageCandidates(language: string | undefined): string[] {
   if (!language) return [FALLBACK_LANGUAGE];
   const tag = language.trim().replace(/_/g, '-').toLowerCase();
@@ -140,6 +152,10 @@ class CatalogueImpl implements Catalogue {
   /** Lowercased language tag → variants, per intent. */
   readonly #answers: Map<string, Map<string, readonly string[]>>;
   readonly #labels: Map<string, Map<string, string>>;
+  /** `intent/slot` → prompt by lowercased language tag. */
+  readonly #prompts: Map<string, Map<string, string>>;
+  /** `intent/template` → template by lowercased language tag. */
+  readonly #templates: Map<string, Map<string, string>>;
   readonly #botTexts: Map<BotTextKey, Map<string, string>>;
   readonly outOfScope: readonly string[];
   readonly entities: EntitySettings;
@@ -152,6 +168,8 @@ class CatalogueImpl implements Catalogue {
     this.#byName = new Map(this.intents.map((intent) => [intent.name, intent]));
     this.#answers = new Map(this.intents.map((intent) => [intent.name, byLanguage(intent.answers)]));
     this.#labels = new Map(this.intents.map((intent) => [intent.name, byLanguage({ ...intent.labels, [FALLBACK_LANGUAGE]: intent.label })]));
+    this.#prompts = new Map(this.intents.flatMap((intent) => intent.slots.map((slot) => [`${intent.name}/${slot.name}`, byLanguage(slot.prompt)] as const)));
+    this.#templates = new Map(this.intents.flatMap((intent) => Object.entries(intent.templates).map(([name, texts]) => [`${intent.name}/${name}`, byLanguage(texts)] as const)));
     this.#botTexts = new Map(BOT_TEXT_KEYS.map((key) => [key, byLanguage(botTexts[key])]));
     const spoken = new Set(BOT_TEXT_KEYS.flatMap((key) => [...this.#botTexts.get(key)!.keys()]));
     this.languages = Object.freeze([FALLBACK_LANGUAGE, ...[...spoken].filter((language) => language !== FALLBACK_LANGUAGE).sort()]);
@@ -178,6 +196,17 @@ class CatalogueImpl implements Catalogue {
     return pick(labels, language)!;
   }
 
+  slotPrompt(intent: string, slot: string, language: string | undefined): string {
+    const prompts = this.#prompts.get(`${intent}/${slot}`);
+    if (!prompts) throw new UnknownIntentError(`${intent}/${slot}`);
+    return pick(prompts, language)!;
+  }
+
+  renderTemplate(intent: string, template: string, language: string | undefined, variables: TemplateVariables): string | undefined {
+    const texts = this.#templates.get(`${intent}/${template}`);
+    return texts && renderTemplate(pick(texts, language)!, variables);
+  }
+
   botText(key: BotTextKey, language: string | undefined): string {
     // validation guarantees `en` for every key
     return pick(this.#botTexts.get(key)!, language)!;
@@ -202,6 +231,9 @@ function freezeIntent(intent: IntentDefinition): IntentDefinition {
     handoff: intent.handoff,
     examples: Object.freeze([...intent.examples]) as string[],
     answers: Object.freeze(answers),
+    slots: Object.freeze(intent.slots.map((slot) => Object.freeze({ ...slot, prompt: Object.freeze({ ...slot.prompt }) }))) as IntentDefinition['slots'],
+    ...(intent.action ? { action: Object.freeze({ name: intent.action.name, returns: Object.freeze([...intent.action.returns]) as string[] }) } : {}),
+    templates: Object.freeze(Object.fromEntries(Object.entries(intent.templates).map(([name, texts]) => [name, Object.freeze({ ...texts })]))),
   });
 }
 
@@ -256,7 +288,7 @@ export function createCatalogue(definitions: readonly unknown[], options: Create
     problems.push(...parsed.problems);
     entities = parsed.settings ?? NO_ENTITIES;
   }
-  problems.push(...crossCheck(sources, outOfScope));
+  problems.push(...crossCheck(sources, outOfScope), ...checkSlotEntities(sources, entities));
   if (problems.length > 0) throw new CatalogueError(problems);
   return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? [], entities);
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CatalogueProblem } from './errors.ts';
-import { INTENT_FIELDS } from './schema.ts';
+import { intentFieldsAt } from './schema.ts';
 
 export type Locate = (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
 
@@ -40,8 +40,9 @@ export function issuesToProblems(
   file: string,
   locate: Locate | undefined,
   prefix: readonly PropertyKey[] = [],
-  allowedFields: readonly string[] = INTENT_FIELDS,
+  allowedFields: readonly string[] | ((path: readonly PropertyKey[]) => readonly string[]) = intentFieldsAt,
 ): CatalogueProblem[] {
+  const allowedAt = typeof allowedFields === 'function' ? allowedFields : () => allowedFields;
   const wrongType = new Set(
     issues.filter((issue) => issue.code === 'invalid_type').map((issue) => JSON.stringify(issue.path)),
   );
@@ -52,14 +53,15 @@ export function issuesToProblems(
     if (issue.code === 'unrecognized_keys') {
       for (const unknown of issue.keys) {
         problems.push(
-          makeProblem(file, [...issue.path, unknown], `unknown field "${unknown}" (allowed: ${allowedFields.join(', ')})`, locate, prefix),
+          makeProblem(file, [...issue.path, unknown], `unknown field "${unknown}" (allowed: ${allowedAt(issue.path).join(', ')})`, locate, prefix),
         );
       }
     } else if (issue.code === 'invalid_key') {
-      const language = String(issue.path.at(-1));
-      problems.push(
-        makeProblem(file, issue.path, `"${language}" is not a language code (use lowercase codes such as en, de, pt-BR)`, locate, prefix),
-      );
+      const name = String(issue.path.at(-1));
+      const message = issue.path.length === 2 && issue.path[0] === 'templates'
+        ? `"${name}" is not a template name (snake_case, as the action returns it)`
+        : `"${name}" is not a language code (use lowercase codes such as en, de, pt-BR)`;
+      problems.push(makeProblem(file, issue.path, message, locate, prefix));
     } else {
       problems.push(makeProblem(file, issue.path, issue.message, locate, prefix));
     }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { catalogueFromValidated, crossCheck, type BotTexts, type SourcedIntent, type SourcedOutOfScope } from './catalogue.ts';
+import { catalogueFromValidated, checkSlotEntities, crossCheck, type BotTexts, type SourcedIntent, type SourcedOutOfScope } from './catalogue.ts';
 import { ENTITIES_FILE, NO_ENTITIES, parseEntities } from './entities.ts';
 import { CatalogueError, type CatalogueProblem } from './errors.ts';
 import { issuesToProblems, makeProblem, type Locate } from './issues.ts';
@@ -113,7 +113,7 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
     sources.push({ file, intent: result.data, locate });
   }
 
-  problems.push(...crossCheck(sources, outOfScope));
+  problems.push(...crossCheck(sources, outOfScope), ...checkSlotEntities(sources, entities));
   if (problems.length > 0) throw new CatalogueError(problems);
   return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? [], entities);
 }

@@ -1,5 +1,25 @@
 import type { EntitySettings } from '../entities/index.ts';
 import type { BotTextKey } from './schema.ts';
+import type { TemplateVariables } from './templates.ts';
+
+/** A value the intent's action needs, filled from an entity of the visitor's messages. */
+export interface SlotDefinition {
+  name: string;
+  /** A built-in entity type (`email`, `date`, …) or one of `_entities.yaml`. */
+  entity: string;
+  /** Asked for until filled; an optional slot is asked for only when the action asks for it. */
+  required: boolean;
+  /** How often the bot asks before it hands over. */
+  maxAsks: number;
+  /** The question per language (`en` always present). */
+  prompt: Record<string, string>;
+}
+
+/** The action an intent runs once its required slots are filled, and the variables it returns. */
+export interface ActionDeclaration {
+  name: string;
+  returns: string[];
+}
 
 /** One intent of the catalogue, as written in `intents/<name>.yaml` (after validation). */
 export interface IntentDefinition {
@@ -17,6 +37,11 @@ export interface IntentDefinition {
   examples: string[];
   /** Answer variants per language code (`en` always present). */
   answers: Record<string, string[]>;
+  /** What the action needs, in the order the bot asks for it; empty without an action. */
+  slots: SlotDefinition[];
+  action?: ActionDeclaration | undefined;
+  /** Template name (as the action returns it) → text per language (`en` always present); Mustache placeholders. */
+  templates: Record<string, Record<string, string>>;
 }
 
 export type { BotTextKey };
@@ -38,6 +63,13 @@ export interface Catalogue {
   answer(name: string, language: string | undefined, variant: number): string;
   /** The intent's suggestion label in the given language, falling back to `label`. Throws UnknownIntentError. */
   label(name: string, language: string | undefined): string;
+  /** A slot's question in the given language, falling back to `en`. Throws UnknownIntentError. */
+  slotPrompt(intent: string, slot: string, language: string | undefined): string;
+  /**
+   * The intent's answer template `template` in the given language (falling back to `en`), filled
+   * with `variables`; undefined when the intent has no such template.
+   */
+  renderTemplate(intent: string, template: string, language: string | undefined, variables: TemplateVariables): string | undefined;
   /** A text the bot says in its own words (`_bot.yaml`), in the given language, falling back to `en`. */
   botText(key: BotTextKey, language: string | undefined): string;
   /** The languages the bot speaks: those of its own texts, `en` first. */

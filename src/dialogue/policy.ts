@@ -1,10 +1,57 @@
 /**
  * The dialogue policy: given what the models said about a visitor message and the conversation's
- * state, decide how the bot answers. Pure: no I/O, so every rule is unit-tested directly.
+ * state, decide how the bot answers. Pure: no I/O, so every rule is unit-tested directly. An intent
+ * with an action opens a form: the policy asks for its slots, and when they are filled returns the
+ * action to run; the service runs it and hands the result to `decideAfterAction`.
  */
+import { z } from 'zod';
+import type { ActionResult } from '../actions/client.ts';
+import type { Entity } from '../entities/index.ts';
 
 export type BotReplySource = 'intent' | 'retrieval' | 'clarify' | 'handoff';
-export type ConversationState = { status: 'bot' | 'waiting_for_agent' | 'agent' | 'resolved'; consecutiveFallbacks: number };
+export type ConversationState = {
+  status: 'bot' | 'waiting_for_agent' | 'agent' | 'resolved';
+  consecutiveFallbacks: number;
+  /** The open form; absent when none is. */
+  form?: FormState;
+};
+
+const slotValueSchema = z.union([z.string(), z.number(), z.strictObject({ amount: z.number(), currency: z.string() })]);
+export type SlotValue = z.infer<typeof slotValueSchema>;
+
+/** An intent's action collecting its slots, kept with the conversation between messages. */
+const formStateSchema = z.strictObject({
+  intent: z.string(),
+  /** Slot name → the value of the entity that filled it. */
+  slots: z.record(z.string(), slotValueSchema),
+  /** The slot the bot asked for last, if any. */
+  asking: z.string().nullable(),
+  /** How often the bot asked for each slot. */
+  asks: z.record(z.string(), z.number().int()),
+});
+export type FormState = z.infer<typeof formStateSchema>;
+
+/** The stored form (JSON), or undefined for none or one this version cannot read. */
+export function parseFormState(stored: unknown): FormState | undefined {
+  const parsed = formStateSchema.safeParse(stored);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Whole messages that cancel an open form (compared after normalizeCommand). */
+export const CANCEL_WORDS: ReadonlySet<string> = new Set([
+  'cancel', 'stop', 'never mind', 'nevermind', 'forget it', 'quit',
+  'abbrechen', 'abbruch', 'vergiss es', 'egal',
+  '算了', '取消', '不用了',
+  'annuler', 'laisse tomber', 'cancelar', 'olvídalo', 'déjalo',
+]);
+
+function normalizeCommand(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[\s\p{P}]+/gu, ' ').trim();
+}
+
+export function isCancelCommand(text: string): boolean {
+  return CANCEL_WORDS.has(normalizeCommand(text));
+}
 
 export interface IntentGuess {
   /** The confident intent, or null when the model's confidence is below its out-of-scope threshold. */
@@ -22,14 +69,27 @@ export interface RetrievalAnswer {
   title?: string | null;
 }
 
+export interface SlotView {
+  name: string;
+  entity: string;
+  required: boolean;
+  maxAsks: number;
+}
+
 /** What the policy needs of the intent catalogue; every text comes from it, in the visitor's language. */
 export interface IntentCatalogueView {
-  get(name: string): { name: string; handoff: boolean } | undefined;
+  get(name: string): { name: string; handoff: boolean; slots?: readonly SlotView[]; action?: { name: string } | undefined } | undefined;
   answer(name: string, language: string | undefined, variant: number): string;
   /** The intent's suggestion button text. */
   label(name: string, language: string | undefined): string;
-  /** The bot's own words: `clarify` (with suggestions), `rephrase` (without), `handoff` (after repeated fallbacks, or when the visitor asks with the `handoff` event). */
-  botText(key: 'clarify' | 'rephrase' | 'handoff', language: string | undefined): string;
+  /**
+   * The bot's own words: `clarify` (with suggestions), `rephrase` (without), `handoff` (after repeated fallbacks, or when the visitor asks with the `handoff` event),
+   * `form_cancelled` (the visitor cancelled a form), `action_failed` (an action could not answer: apology and handover).
+   */
+  botText(key: 'clarify' | 'rephrase' | 'handoff' | 'form_cancelled' | 'action_failed', language: string | undefined): string;
+  slotPrompt(intent: string, slot: string, language: string | undefined): string;
+  /** undefined: the intent has no such template. */
+  renderTemplate(intent: string, template: string, language: string | undefined, variables: Readonly<Record<string, string | number | boolean | null>>): string | undefined;
 }
 
 export interface Suggestion {
@@ -48,6 +108,17 @@ export interface Decision {
     retrieval?: { source: string; kind: RetrievalAnswer['kind']; score: number; title?: string | null };
   } | null;
   nextState: ConversationState;
+  /**
+   * The action to run now (its form's slots are filled); `reply` is then null, and `nextState`
+   * holds the form for `decideAfterAction`, which decides the reply from the action's result.
+   */
+  action?: PlannedAction;
+}
+
+export interface PlannedAction {
+  name: string;
+  intent: string;
+  slots: Record<string, SlotValue>;
 }
 
 /** How the bot falls back when it cannot answer (configured by CLARIFICATIONS_BEFORE_HANDOFF and SUGGESTIONS). */
@@ -71,6 +142,10 @@ export interface PolicyInput {
   variant: number;
   /** Default: DEFAULT_POLICY_SETTINGS. */
   settings?: Readonly<PolicySettings>;
+  /** The visitor's message (cancelling a form is read from it). */
+  text?: string;
+  /** The entities found in the message: they fill an open form's slots. */
+  entities?: readonly Entity[];
 }
 
 export function decide(input: PolicyInput): Decision {
@@ -78,14 +153,23 @@ export function decide(input: PolicyInput): Decision {
   if (state.status === 'agent' || state.status === 'waiting_for_agent') {
     return { reply: null, nextState: state };
   }
-  // A resolved conversation that receives a message is open again.
+  // A resolved conversation that receives a message is open again, without its form.
   const open: ConversationState = { status: 'bot', consecutiveFallbacks: state.status === 'resolved' ? 0 : state.consecutiveFallbacks };
 
   const confident = guess.intent ? catalogue.get(guess.intent) : undefined;
+  if (state.form && state.status === 'bot') {
+    const continued = continueForm(state.form, input, confident?.name);
+    // null: another confident intent interrupted the form, which is dropped.
+    if (continued) return continued;
+  }
   if (confident) {
-    const text = catalogue.answer(confident.name, language, input.variant);
     // A handing-over intent's answers are what the bot says while handing over.
-    if (confident.handoff) return handOver(text, { intent: confident.name, confidence: guess.confidence });
+    if (confident.handoff) return handOver(catalogue.answer(confident.name, language, input.variant), { intent: confident.name, confidence: guess.confidence });
+    if (confident.action) {
+      const form = fillSlots({ intent: confident.name, slots: {}, asking: null, asks: {} }, confident.slots ?? [], input.entities ?? []);
+      return nextFormStep(form, input);
+    }
+    const text = catalogue.answer(confident.name, language, input.variant);
     return {
       reply: {
         source: 'intent',
@@ -136,6 +220,106 @@ export function decideHandoffRequest(input: { state: ConversationState; catalogu
   const { state } = input;
   if (state.status === 'agent' || state.status === 'waiting_for_agent') return { reply: null, nextState: state };
   return handOver(input.catalogue.botText('handoff', input.language), {});
+}
+
+/**
+ * A message while a form is open: cancel it, fill or correct slots from the message's entities, or
+ * (nothing filled) let another confident intent interrupt it (null). Otherwise the form goes on.
+ */
+function continueForm(form: FormState, input: PolicyInput, confidentIntent: string | undefined): Decision | null {
+  const { catalogue, language } = input;
+  const definition = catalogue.get(form.intent);
+  // The catalogue changed since the form was opened: it is dropped.
+  if (!definition?.action) return null;
+  if (input.text !== undefined && isCancelCommand(input.text)) {
+    return { reply: { source: 'intent', text: catalogue.botText('form_cancelled', language), intent: form.intent }, nextState: { status: 'bot', consecutiveFallbacks: 0 } };
+  }
+  const filled = fillSlots(form, definition.slots ?? [], input.entities ?? []);
+  const changed = Object.keys(filled.slots).some((slot) => filled.slots[slot] !== form.slots[slot]);
+  if (!changed && confidentIntent !== undefined && confidentIntent !== form.intent) return null;
+  return nextFormStep(filled, input);
+}
+
+/**
+ * The message's entities into the form's slots: the slot asked for first, then the others in order,
+ * each taking the first unused entity of its type. A filled slot takes a new value (a correction).
+ */
+export function fillSlots(form: FormState, slots: readonly SlotView[], entities: readonly Entity[]): FormState {
+  const ordered = [...slots].sort((a, b) => Number(b.name === form.asking) - Number(a.name === form.asking));
+  const unused = [...entities];
+  const values = { ...form.slots };
+  for (const slot of ordered) {
+    const index = unused.findIndex((entity) => entity.type === slot.entity);
+    if (index < 0) continue;
+    values[slot.name] = unused.splice(index, 1)[0]!.value;
+  }
+  return { ...form, slots: values };
+}
+
+/** Ask for the first missing required slot, or run the action once none is missing. */
+function nextFormStep(form: FormState, input: PolicyInput): Decision {
+  const slots = input.catalogue.get(form.intent)?.slots ?? [];
+  const missing = slots.find((slot) => slot.required && form.slots[slot.name] === undefined);
+  if (missing) return askForSlot(form, missing, input.catalogue, input.language);
+  const action = input.catalogue.get(form.intent)!.action!;
+  return {
+    reply: null,
+    nextState: { status: 'bot', consecutiveFallbacks: 0, form: { ...form, asking: null } },
+    action: { name: action.name, intent: form.intent, slots: form.slots },
+  };
+}
+
+/** The slot's question, or a handover once the bot has asked for it `maxAsks` times. */
+function askForSlot(form: FormState, slot: SlotView, catalogue: IntentCatalogueView, language: string | undefined): Decision {
+  const asked = form.asks[slot.name] ?? 0;
+  if (asked >= slot.maxAsks) return handOver(catalogue.botText('handoff', language), { intent: form.intent });
+  return {
+    reply: { source: 'intent', text: catalogue.slotPrompt(form.intent, slot.name, language), intent: form.intent },
+    nextState: { status: 'bot', consecutiveFallbacks: 0, form: { ...form, asking: slot.name, asks: { ...form.asks, [slot.name]: asked + 1 } } },
+  };
+}
+
+export interface ActionOutcomeInput {
+  /** The state `decide` returned with the action: its form holds the slots the action ran with. */
+  state: ConversationState;
+  result: ActionResult;
+  catalogue: IntentCatalogueView;
+  language?: string | undefined;
+}
+
+/**
+ * The reply to an action's result: the template it chose, filled with the slots and its variables;
+ * a question for the slot it asked for; or a handover. A failure, or an answer the catalogue cannot
+ * render (unknown template or slot), is an apology and a handover: never an error text.
+ */
+export function decideAfterAction(input: ActionOutcomeInput): Decision {
+  const { state, result, catalogue, language } = input;
+  const form = state.form;
+  const apologise = () => handOver(catalogue.botText('action_failed', language), form ? { intent: form.intent } : {});
+  if (!form || !result.ok) return apologise();
+  const response = result.data;
+  switch (response.type) {
+    case 'answer': {
+      const variables = { ...printable(form.slots), ...response.variables };
+      const text = catalogue.renderTemplate(form.intent, response.template, language, variables);
+      if (text === undefined) return apologise();
+      return { reply: { source: 'intent', text, intent: form.intent }, nextState: { status: 'bot', consecutiveFallbacks: 0 } };
+    }
+    case 'ask_slot': {
+      const slot = catalogue.get(form.intent)?.slots?.find((candidate) => candidate.name === response.slot);
+      if (!slot) return apologise();
+      // The shop asks for it again when the value it has does not do (a typo in an e-mail address).
+      const { [slot.name]: _rejected, ...kept } = form.slots;
+      return askForSlot({ ...form, slots: kept }, slot, catalogue, language);
+    }
+    case 'handoff':
+      return handOver(catalogue.botText('handoff', language), { intent: form.intent });
+  }
+}
+
+/** Slots a template can show: texts and numbers (an amount of money is shown through the action's variables). */
+function printable(slots: Record<string, SlotValue>): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(slots).filter((entry): entry is [string, string | number] => typeof entry[1] !== 'object'));
 }
 
 function handOver(text: string, detail: { intent?: string; confidence?: number }): Decision {

@@ -1,9 +1,23 @@
+import type { ActionClient, ActionResult } from '../actions/client.ts';
+import type { ActionCustomer } from '../actions/protocol.ts';
 import { extractEntities, type EntitySettings } from '../entities/index.ts';
+import type { VerifiedCustomer } from '../identity/customer-token.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
 import type { ConversationEvents } from './conversation-events.ts';
 import { chooseLanguage } from './language.ts';
-import { decide, decideHandoffRequest, type IntentCatalogueView, type IntentGuess, type PolicySettings, type RetrievalAnswer } from './policy.ts';
+import {
+  decide,
+  decideAfterAction,
+  decideHandoffRequest,
+  parseFormState,
+  type ConversationState,
+  type IntentCatalogueView,
+  type IntentGuess,
+  type PlannedAction,
+  type PolicySettings,
+  type RetrievalAnswer,
+} from './policy.ts';
 
 /** A message's sentence vector and the encoder (model version) that computed it. */
 export interface EncodedSentence {
@@ -29,6 +43,8 @@ export interface DialogueDependencies {
   catalogue: () => IntentCatalogueView & { readonly languages: readonly string[]; readonly entities?: EntitySettings };
   classifier: () => ActiveClassifier;
   retrieval?: () => RetrievalFallback | null;
+  /** Runs the actions of intents with forms (the shops' webhooks); without it every action fails as not configured. */
+  actions?: Pick<ActionClient, 'call'>;
   /** How the bot falls back when it cannot answer; default: the policy's defaults. */
   policy?: Readonly<PolicySettings>;
   logger: Logger;
@@ -98,9 +114,11 @@ export class DialogueService {
   private async answerNow(message: Message, language?: string): Promise<Message | null> {
     const { store } = this.deps;
     // One read: the conversation's state and, for a resent message, the reply it already has.
-    const { state, reply: existing } = await store.answerContext({ conversationId: message.conversationId, messageId: message.id });
-    if (existing) return existing;
-    if (!state) return null;
+    const context = await store.answerContext({ conversationId: message.conversationId, messageId: message.id });
+    if (context.reply) return context.reply;
+    if (!context.state) return null;
+    const form = parseFormState(context.state.form);
+    const state: ConversationState = { status: context.state.status, consecutiveFallbacks: context.state.consecutiveFallbacks, ...(form ? { form } : {}) };
 
     const started = performance.now();
     const classifier = this.deps.classifier();
@@ -116,7 +134,12 @@ export class DialogueService {
     // Stored with the message for agents (and slots); most messages have none, and then nothing is written.
     const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language });
     if (entities.length > 0) await store.recordEntities(message.id, entities);
-    const decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy });
+    let decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities });
+    let action: ActionResult | null = null;
+    if (decision.action) {
+      action = await this.runAction(decision.action, { customer: context.customer ?? null, conversationId: message.conversationId, language: chosen.language });
+      decision = decideAfterAction({ state: decision.nextState, result: action, catalogue, language: chosen.language });
+    }
     if (!decision.reply) {
       this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: null, statusBefore: state.status, statusAfter: state.status });
       return null;
@@ -126,6 +149,7 @@ export class DialogueService {
       language: chosen.language,
       ...(reply.suggestions ? { suggestions: reply.suggestions } : {}),
       ...(reply.retrieval ? { retrieval: reply.retrieval } : {}),
+      ...(action ? { action: actionSummary(action) } : {}),
       ranking: guess.ranking.slice(0, 5),
     };
     const stored = await store.appendBotReply({
@@ -176,10 +200,29 @@ export class DialogueService {
     return { status: decision.nextState.status, reply: stored };
   }
 
+  /** Calls the planned action with what the conversation knows; a missing client fails like an unconfigured action. */
+  private async runAction(planned: PlannedAction, context: { customer: VerifiedCustomer | null; conversationId: string; language: string }): Promise<ActionResult> {
+    const request = { intent: planned.intent, slots: planned.slots, customer: actionCustomer(context.customer), conversationId: context.conversationId, language: context.language };
+    if (!this.deps.actions) return { ok: false, reason: 'not_configured', detail: 'no action client', action: planned.name, attempts: 0, latencyMs: 0 };
+    return this.deps.actions.call(planned.name, request);
+  }
+
   private async earlierVisitorTexts(conversationId: string, beforeSeq?: bigint): Promise<string[]> {
     const recent = await this.deps.store.history(conversationId, EARLIER_MESSAGES_FOR_LANGUAGE);
     return recent.filter((earlier) => earlier.role === 'visitor' && (beforeSeq === undefined || earlier.seq < beforeSeq)).map((earlier) => earlier.text);
   }
+}
+
+/** The verified claims the action may see; absent ones are left out rather than sent as null. */
+function actionCustomer(customer: VerifiedCustomer | null): ActionCustomer | null {
+  if (!customer) return null;
+  return { id: customer.id, ...(customer.email ? { email: customer.email } : {}), ...(customer.name ? { name: customer.name } : {}) };
+}
+
+/** What agents see of an action call under the reply: what came back or why nothing did, and how long it took. */
+function actionSummary(result: ActionResult) {
+  const outcome = result.ok ? { response: result.data.type, ...(result.data.type === 'answer' ? { template: result.data.template } : {}) } : { reason: result.reason };
+  return { name: result.action, ok: result.ok, ...outcome, attempts: result.attempts, latencyMs: Math.round(result.latencyMs) };
 }
 
 /** How far back the conversation's language is read from when a message does not tell it. */

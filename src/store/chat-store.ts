@@ -115,8 +115,8 @@ export interface BotReplyInput {
   latencyMs?: number | null;
   /** JSON-serialisable extras: suggestions, the retrieval source, the model's ranking. */
   details?: object;
-  /** The conversation state after this reply, written in the same transaction. */
-  nextState: { status: ConversationStatus; consecutiveFallbacks: number };
+  /** The conversation state after this reply, written in the same transaction; no `form`: none is open. */
+  nextState: { status: ConversationStatus; consecutiveFallbacks: number; form?: object | undefined };
 }
 
 /** The statements that concurrent calls share (`ChatStore` options: `onBatch`, for metrics). */
@@ -252,20 +252,22 @@ export class ChatStore {
    * materialized first: with ORDER BY seq LIMIT 1 over a filter on replyToId, the planner walks the
    * whole "Message_seq_key" index (EXPLAIN: 7,600 rows read for one reply, linear in the table).
    */
-  readonly answerContext = batched(async (inputs: Array<{ conversationId: string; messageId: string }>): Promise<Array<{ state: Pick<Conversation, 'status' | 'consecutiveFallbacks'> | null; reply: Message | null }>> => {
-    const rows = await raw(() => this.prisma.$queryRaw<Array<Partial<Message> & { ord: bigint; conversationStatus: ConversationStatus | null; conversationFallbacks: number | null }>>`
+  readonly answerContext = batched(async (inputs: Array<{ conversationId: string; messageId: string }>): Promise<Array<{ state: Pick<Conversation, 'status' | 'consecutiveFallbacks' | 'form'> | null; customer: VerifiedCustomer | null; reply: Message | null }>> => {
+    const rows = await raw(() => this.prisma.$queryRaw<Array<Partial<Message> & { ord: bigint; conversationStatus: ConversationStatus | null; conversationFallbacks: number | null; conversationForm: Prisma.JsonValue | null } & Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>>>`
       WITH input AS (
         SELECT * FROM unnest(${inputs.map((input) => input.conversationId)}::uuid[], ${inputs.map((input) => input.messageId)}::uuid[]) WITH ORDINALITY AS t(conv, msg, ord)
       ), replies AS MATERIALIZED (
         SELECT * FROM "Message" WHERE "replyToId" = ANY (${inputs.map((input) => input.messageId)}::uuid[])
       )
-      SELECT i.ord, c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", r.*
+      SELECT i.ord, c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", c.form AS "conversationForm",
+        c."customerId", c."customerEmail", c."customerName", r.*
       FROM input i
       LEFT JOIN "Conversation" c ON c.id = i.conv
       LEFT JOIN LATERAL (SELECT * FROM replies WHERE replies."replyToId" = i.msg ORDER BY seq LIMIT 1) r ON true
       ORDER BY i.ord`);
-    return rows.map(({ ord: _ord, conversationStatus, conversationFallbacks, ...reply }) => ({
-      state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0 },
+    return rows.map(({ ord: _ord, conversationStatus, conversationFallbacks, conversationForm, customerId, customerEmail, customerName, ...reply }) => ({
+      state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0, form: conversationForm },
+      customer: conversationCustomer({ customerId, customerEmail, customerName }),
       reply: reply.id ? (reply as Message) : null,
     }));
   }, (size) => this.options.onBatch?.('answer_context', size));
@@ -310,12 +312,14 @@ export class ChatStore {
           ${column((input) => input.replyToId)}::uuid[], ${column((input) => input.source)}::text[], ${column((input) => input.intent ?? null)}::text[],
           ${column((input) => input.confidence ?? null)}::double precision[], ${column((input) => input.modelVersionId ?? null)}::uuid[],
           ${column((input) => input.latencyMs ?? null)}::double precision[], ${column((input) => (input.details === undefined ? null : JSON.stringify(input.details)))}::jsonb[],
-          ${column((input) => input.nextState.status)}::text[], ${column((input) => input.nextState.consecutiveFallbacks)}::int[]
-        ) WITH ORDINALITY AS t(id, conv, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details, status, fallbacks, ord)
+          ${column((input) => input.nextState.status)}::text[], ${column((input) => input.nextState.consecutiveFallbacks)}::int[],
+          ${column((input) => (input.nextState.form === undefined ? null : JSON.stringify(input.nextState.form)))}::jsonb[]
+        ) WITH ORDINALITY AS t(id, conv, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details, status, fallbacks, form, ord)
       ), updated AS (
         UPDATE "Conversation" c SET
           status = i.status::"ConversationStatus",
           "consecutiveFallbacks" = i.fallbacks,
+          form = i.form,
           "waitingSince" = CASE WHEN i.status = 'waiting_for_agent' THEN now() ELSE c."waitingSince" END,
           "updatedAt" = now()
         FROM input i

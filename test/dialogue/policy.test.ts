@@ -1,7 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
-import { decide, DEFAULT_POLICY_SETTINGS, type IntentCatalogueView, type IntentGuess } from '../../src/dialogue/policy.ts';
+import type { ActionResult } from '../../src/actions/client.ts';
+import type { Entity } from '../../src/entities/index.ts';
+import {
+  decide,
+  decideAfterAction,
+  DEFAULT_POLICY_SETTINGS,
+  parseFormState,
+  type ConversationState,
+  type FormState,
+  type IntentCatalogueView,
+  type IntentGuess,
+} from '../../src/dialogue/policy.ts';
 
 const intents = {
   track_order: { name: 'track_order', handoff: false },
@@ -14,6 +25,8 @@ const catalogue: IntentCatalogueView = {
   answer: (name, language, variant) => `${name}/${language ?? 'en'}/${variant}`,
   label: (name, language) => `label:${name}/${language ?? 'en'}`,
   botText: (key, language) => `bot:${key}/${language ?? 'en'}`,
+  slotPrompt: (intent, slot, language) => `prompt:${intent}.${slot}/${language ?? 'en'}`,
+  renderTemplate: (intent, template, language, variables) => `${intent}.${template}/${language ?? 'en'}:${JSON.stringify(variables)}`,
 };
 const guess = (intent: string | null, confidence: number, ranking = ['track_order', 'get_refund', 'unknown_intent']): IntentGuess => ({
   intent,
@@ -113,6 +126,122 @@ describe('dialogue policy', () => {
     const decision = decide({ state: { status: 'resolved', consecutiveFallbacks: 1 }, guess: guess(null, 0.1), catalogue, variant: 0 });
     assert.equal(decision.reply?.source, 'clarify');
     assert.deepEqual(decision.nextState, { status: 'bot', consecutiveFallbacks: 1 });
+  });
+});
+
+// An intent with a form: the order number is required, the e-mail address only when the action asks for it.
+const orderLookup = {
+  name: 'find_order',
+  handoff: false,
+  slots: [
+    { name: 'order_number', entity: 'order_number', required: true, maxAsks: 2 },
+    { name: 'email', entity: 'email', required: false, maxAsks: 2 },
+  ],
+  action: { name: 'track_order' },
+};
+const forms: IntentCatalogueView = { ...catalogue, get: (name) => (name === orderLookup.name ? orderLookup : catalogue.get(name)) };
+const entity = (type: string, value: string): Entity => ({ type, value, text: value, start: 0, end: value.length });
+const formOpen = (form: Partial<FormState> = {}): ConversationState => ({
+  status: 'bot',
+  consecutiveFallbacks: 0,
+  form: { intent: 'find_order', slots: {}, asking: 'order_number', asks: { order_number: 1 }, ...form },
+});
+const unsure = guess(null, 0.1);
+const succeeded = (data: Extract<ActionResult, { ok: true }>['data']): ActionResult => ({ ok: true, data, action: 'track_order', attempts: 1, latencyMs: 12 });
+
+describe('forms: slots, corrections, cancelling, interruptions', () => {
+  test('an intent with an action opens a form and asks for its first missing required slot', () => {
+    const decision = decide({ state: bot, guess: guess('find_order', 0.9), catalogue: forms, language: 'de', variant: 0, text: 'where is my order?', entities: [] });
+    assert.deepEqual(decision.reply, { source: 'intent', text: 'prompt:find_order.order_number/de', intent: 'find_order' });
+    assert.deepEqual(decision.nextState, formOpen());
+    assert.equal(decision.action, undefined);
+  });
+
+  test('slots the message already fills are taken, and with every required slot filled the action runs', () => {
+    const decision = decide({ state: bot, guess: guess('find_order', 0.9), catalogue: forms, variant: 0, text: 'where is NW-2024-0042?', entities: [entity('order_number', 'NW-2024-0042')] });
+    assert.equal(decision.reply, null);
+    assert.deepEqual(decision.action, { name: 'track_order', intent: 'find_order', slots: { order_number: 'NW-2024-0042' } });
+    assert.deepEqual(decision.nextState.form, { intent: 'find_order', slots: { order_number: 'NW-2024-0042' }, asking: null, asks: {} });
+  });
+
+  test('a correction replaces the slot, whatever the model reads into the message', () => {
+    const state = formOpen({ slots: { order_number: 'NW-2024-0042' }, asking: 'email', asks: { order_number: 1, email: 1 } });
+    const decision = decide({ state, guess: guess('get_refund', 0.95), catalogue: forms, variant: 0, text: "no, it's NW-2024-0043", entities: [entity('order_number', 'NW-2024-0043')] });
+    assert.deepEqual(decision.action?.slots, { order_number: 'NW-2024-0043' });
+  });
+
+  test('the asked slot takes the answer first; the other slots take their own types', () => {
+    const state = formOpen({ asking: 'email', asks: { email: 1 } });
+    const decision = decide({ state, guess: unsure, catalogue: forms, variant: 0, text: 'x', entities: [entity('email', 'a@example.com'), entity('order_number', '#48213')] });
+    assert.deepEqual(decision.action?.slots, { email: 'a@example.com', order_number: '#48213' });
+  });
+
+  test('cancelling closes the form with the bot\'s text in the visitor\'s language', () => {
+    for (const [text, language] of [['abbrechen', 'de'], ['Cancel!', 'en'], ['算了', 'zh'], ['  stop ', 'en']] as const) {
+      const decision = decide({ state: formOpen(), guess: unsure, catalogue: forms, language, variant: 0, text, entities: [] });
+      assert.deepEqual(decision.reply, { source: 'intent', text: `bot:form_cancelled/${language}`, intent: 'find_order' }, text);
+      assert.deepEqual(decision.nextState, bot);
+    }
+  });
+
+  test('another confident intent interrupts: the form is dropped and the new intent answered; the same intent asks again', () => {
+    const interrupted = decide({ state: formOpen(), guess: guess('get_refund', 0.9), catalogue: forms, variant: 3, text: 'I want my money back', entities: [] });
+    assert.deepEqual(interrupted.reply, { source: 'intent', text: 'get_refund/en/3', intent: 'get_refund', confidence: 0.9 });
+    assert.deepEqual(interrupted.nextState, bot);
+
+    const again = decide({ state: formOpen(), guess: guess('find_order', 0.9), catalogue: forms, variant: 0, text: 'where is my order', entities: [] });
+    assert.equal(again.reply?.text, 'prompt:find_order.order_number/en');
+    assert.deepEqual(again.nextState.form?.asks, { order_number: 2 });
+  });
+
+  test('an answer that fills nothing asks again, and after max asks the bot hands over', () => {
+    const again = decide({ state: formOpen(), guess: unsure, catalogue: forms, variant: 0, text: 'hmm', entities: [] });
+    assert.equal(again.reply?.text, 'prompt:find_order.order_number/en');
+    const handedOver = decide({ state: again.nextState, guess: unsure, catalogue: forms, language: 'zh', variant: 0, text: 'hmm', entities: [] });
+    assert.deepEqual(handedOver.reply, { source: 'handoff', text: 'bot:handoff/zh', intent: 'find_order' });
+    assert.deepEqual(handedOver.nextState, { status: 'waiting_for_agent', consecutiveFallbacks: 0 });
+  });
+
+  test('a form from a catalogue that no longer has its action is dropped, and a stored form is read strictly', () => {
+    const decision = decide({ state: { ...formOpen(), form: { intent: 'track_order', slots: {}, asking: null, asks: {} } }, guess: unsure, catalogue: forms, variant: 0, text: 'x', entities: [] });
+    assert.equal(decision.reply?.source, 'clarify');
+    assert.equal(decision.nextState.form, undefined);
+    assert.deepEqual(parseFormState(formOpen().form), formOpen().form);
+    for (const stored of [null, undefined, 'x', { intent: 'find_order' }, { ...formOpen().form, extra: 1 }]) assert.equal(parseFormState(stored), undefined);
+  });
+});
+
+describe('after an action', () => {
+  const ran = formOpen({ slots: { order_number: 'NW-2024-0042' }, asking: null });
+
+  test('an answer renders the template the action chose with the slots and its variables, and closes the form', () => {
+    const decision = decideAfterAction({ state: ran, result: succeeded({ type: 'answer', template: 'order_shipped', variables: { carrier: 'UPS', order_number: 'NW-2024-0042' } }), catalogue: forms, language: 'de' });
+    assert.deepEqual(decision.reply, { source: 'intent', text: 'find_order.order_shipped/de:{"order_number":"NW-2024-0042","carrier":"UPS"}', intent: 'find_order' });
+    assert.deepEqual(decision.nextState, bot);
+  });
+
+  test('ask_slot asks for that slot and keeps the form; handoff hands over', () => {
+    const asked = decideAfterAction({ state: ran, result: succeeded({ type: 'ask_slot', slot: 'email', variables: {} }), catalogue: forms, language: 'fr' });
+    assert.equal(asked.reply?.text, 'prompt:find_order.email/fr');
+    assert.deepEqual(asked.nextState.form, { intent: 'find_order', slots: { order_number: 'NW-2024-0042' }, asking: 'email', asks: { order_number: 1, email: 1 } });
+
+    const handoff = decideAfterAction({ state: ran, result: succeeded({ type: 'handoff', reason: 'fraud check', variables: {} }), catalogue: forms });
+    assert.deepEqual(handoff.reply, { source: 'handoff', text: 'bot:handoff/en', intent: 'find_order' });
+  });
+
+  test('every failure, an unknown template and an undeclared slot are an apology in the visitor\'s language and a handover', () => {
+    const failures: ActionResult[] = (['timeout', 'http_error', 'invalid_response', 'breaker_open', 'network', 'not_configured'] as const).map((reason) => ({ ok: false, reason, detail: reason, action: 'track_order', attempts: 1, latencyMs: 5 }));
+    const unrenderable = { ...forms, renderTemplate: () => undefined };
+    const cases = [
+      ...failures.map((result) => ({ result, catalogue: forms })),
+      { result: succeeded({ type: 'answer', template: 'no_such_template', variables: {} }), catalogue: unrenderable },
+      { result: succeeded({ type: 'ask_slot', slot: 'password', variables: {} }), catalogue: forms },
+    ];
+    for (const { result, catalogue: view } of cases) {
+      const decision = decideAfterAction({ state: ran, result, catalogue: view, language: 'es' });
+      assert.deepEqual(decision.reply, { source: 'handoff', text: 'bot:action_failed/es', intent: 'find_order' }, JSON.stringify(result));
+      assert.deepEqual(decision.nextState, { status: 'waiting_for_agent', consecutiveFallbacks: 0 });
+    }
   });
 });
 

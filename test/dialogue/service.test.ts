@@ -169,9 +169,9 @@ describe('DialogueService', () => {
     const events = new ConversationEvents();
     const published: Message[] = [];
     events.on('replied', (reply) => published.push(reply));
-    const { store, classifier, retrieval, service, outcomes } = setUp({ guesses: { 'where is my parcel?': confident('track_order') }, deps: { events } });
+    const { store, classifier, retrieval, service, outcomes } = setUp({ guesses: { 'how long does delivery take?': confident('delivery_period') }, deps: { events } });
     const conversation = store.open();
-    const message = store.visitor(conversation, 'where is my parcel?');
+    const message = store.visitor(conversation, 'how long does delivery take?');
 
     const reply = await service.answer(message, 'en');
 
@@ -179,13 +179,13 @@ describe('DialogueService', () => {
     assert.equal(reply.replyToId, message.id);
     assert.equal(reply.conversationId, conversation);
     assert.equal(reply.source, 'intent');
-    assert.equal(reply.intent, 'track_order');
+    assert.equal(reply.intent, 'delivery_period');
     assert.equal(reply.confidence, 0.93);
     assert.equal(reply.modelVersionId, 'model-1');
-    assert.equal(reply.text, catalogue.answer('track_order', 'en', Number(message.seq)));
+    assert.equal(reply.text, catalogue.answer('delivery_period', 'en', Number(message.seq)));
     assert.deepEqual(store.replies(), [reply]);
     assert.deepEqual(store.conversations.get(conversation), { status: 'bot', consecutiveFallbacks: 0 });
-    assert.deepEqual(classifier.classified, ['where is my parcel?']);
+    assert.deepEqual(classifier.classified, ['how long does delivery take?']);
     assert.deepEqual(retrieval.asked, [], 'a confident intent needs no retrieval');
     assert.deepEqual(outcomes, [{ conversationId: conversation, message, reply, statusBefore: 'bot', statusAfter: 'bot' }]);
     assert.deepEqual(published, [reply], 'the reply is published for delivery to the visitor');

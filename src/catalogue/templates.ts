@@ -1,0 +1,35 @@
+// Answer templates of intents with an action: logic-less Mustache, filled with slots and the
+// action's returned variables. Plain text, never HTML: values are not escaped.
+import Mustache from 'mustache';
+
+/** The names a template reads (`{{carrier}}`, sections `{{#carrier}}…{{/carrier}}`), or why it cannot be read. */
+export function templatePlaceholders(template: string): { names: string[] } | { error: string } {
+  let spans: Mustache.TemplateSpans;
+  try {
+    spans = Mustache.parse(template);
+  } catch (error) {
+    return { error: `invalid template: ${(error as Error).message}` };
+  }
+  const names = new Set<string>();
+  const visit = (tokens: Mustache.TemplateSpans): string | null => {
+    for (const [type, value, , , children] of tokens) {
+      if (type === '>') return `partials ({{> ${value}}}) are not supported`;
+      if (type === '=') return 'changing the delimiters is not supported';
+      if (type === 'name' || type === '&' || type === '#' || type === '^') names.add(value);
+      if (Array.isArray(children)) {
+        const problem = visit(children);
+        if (problem) return problem;
+      }
+    }
+    return null;
+  };
+  const problem = visit(spans);
+  return problem ? { error: problem } : { names: [...names] };
+}
+
+export type TemplateVariables = Readonly<Record<string, string | number | boolean | null>>;
+
+/** Renders a template checked at load time; a variable without a value renders as nothing. */
+export function renderTemplate(template: string, variables: TemplateVariables): string {
+  return Mustache.render(template, variables, {}, { escape: String });
+}
