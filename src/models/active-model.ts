@@ -1,10 +1,10 @@
-import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import type { CommonModelMeta, IntentModel as AnyIntentModel, IntentPrediction } from '../nlu/types.ts';
 
 type IntentModel = AnyIntentModel<CommonModelMeta>;
 import { loadAnyModel, type LoadModelOptions } from '../nlu/index.ts';
 import { MODEL_CHANNEL, type ModelRegistry, type ModelVersion } from './registry.ts';
+import { listen, type Subscription } from '../store/notifications.ts';
 
 interface Loaded {
   version: ModelVersion;
@@ -29,7 +29,7 @@ const encoderIdOf = (version: ModelVersion) => version.name;
  */
 export class ActiveModel {
   private loaded: Loaded | null = null;
-  private listener: pg.Client | null = null;
+  private promotions: Subscription | null = null;
   private switching: Promise<void> = Promise.resolve();
   private readonly switchListeners: Array<(version: ModelVersion, model: IntentModel) => void> = [];
 
@@ -112,23 +112,21 @@ export class ActiveModel {
 
   /** Follows promotions made by any process (CLI, another server) through Postgres LISTEN/NOTIFY. */
   async followPromotions(databaseUrl: string): Promise<void> {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    client.on('notification', () => void this.refresh().catch((error: unknown) => this.logger.error({ err: error }, 'switching to a promoted model failed')));
-    client.on('error', (error) => {
-      this.logger.warn({ err: error }, 'lost the promotion listener; reconnecting');
-      this.listener = null;
-      setTimeout(() => void this.followPromotions(databaseUrl).catch(() => {}), 1_000).unref();
+    const switchToPromoted = () => void this.refresh().catch((error: unknown) => this.logger.error({ err: error }, 'switching to a promoted model failed'));
+    this.promotions = await listen({
+      databaseUrl,
+      channel: MODEL_CHANNEL,
+      logger: this.logger,
+      onNotification: switchToPromoted,
+      // A promotion may have happened while the listener was away.
+      onReconnect: switchToPromoted,
     });
-    await client.connect();
-    await client.query(`LISTEN ${MODEL_CHANNEL}`);
-    this.listener = client;
-    // A promotion may have happened while the listener was away.
     await this.refresh();
   }
 
   async close(): Promise<void> {
-    await this.listener?.end().catch(() => {});
-    this.listener = null;
+    await this.promotions?.close();
+    this.promotions = null;
     if (this.loaded) await this.loaded.model.close();
     this.loaded = null;
   }
