@@ -2,7 +2,7 @@ import CircuitBreaker from 'opossum';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { actionResponseSchema, type ActionRequest, type ActionResponse } from './protocol.ts';
+import { actionResponseSchema, type ActionRequestInput, type ActionResponse } from './protocol.ts';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 
 /** One configured action: where its webhook is and how to call it. */
@@ -40,7 +40,7 @@ const DEFAULT_BACKOFF_MS = 200;
 export type ActionFailureReason = 'timeout' | 'http_error' | 'invalid_response' | 'breaker_open' | 'network' | 'not_configured';
 
 /** What the dialogue hands over; the action's name is added by the client. */
-export type ActionCall = Omit<ActionRequest, 'action'>;
+export type ActionCall = Omit<ActionRequestInput, 'action'>;
 
 type AttemptOutcome = { ok: true; data: ActionResponse } | { ok: false; reason: ActionFailureReason; detail: string; status?: number };
 
@@ -127,7 +127,7 @@ export class ActionClient {
     let outcome: AttemptOutcome = { ok: false, reason: 'not_configured', detail: `no action "${name}" is configured` };
     let attempts = 0;
     if (configured) {
-      const body = JSON.stringify({ action: name, ...request } satisfies ActionRequest);
+      const body = JSON.stringify({ action: name, ...request } satisfies ActionRequestInput);
       const { definition } = configured;
       for (;;) {
         attempts += 1;

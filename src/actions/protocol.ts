@@ -21,18 +21,31 @@ export const actionRequestSchema = z.object({
   customer: actionCustomerSchema.nullable(),
   conversationId: z.string().min(1),
   language: z.string().min(1),
+  /**
+   * true only after the visitor said yes to the shop's `confirm` response. A request that would
+   * change something (cancel, new address) and is not confirmed should answer `confirm` with what
+   * it would do, and change nothing.
+   */
+  confirmed: z.boolean().default(false),
 });
 
 const variablesSchema = z.record(identifierSchema, z.union([z.string(), z.number(), z.boolean(), z.null()])).default({});
 
-/** The shop's decision: answer with one of the intent's templates, ask for a slot, or hand over. */
+/**
+ * The shop's decision: answer with one of the intent's templates, ask for a slot, ask the visitor
+ * to confirm (a template that asks yes or no; a yes calls the action again with `confirmed: true`),
+ * or hand over.
+ */
 export const actionResponseSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('answer'), template: identifierSchema, variables: variablesSchema }),
   z.object({ type: z.literal('ask_slot'), slot: identifierSchema, variables: variablesSchema }),
+  z.object({ type: z.literal('confirm'), template: identifierSchema, variables: variablesSchema }),
   z.object({ type: z.literal('handoff'), reason: z.string().max(500).optional(), variables: variablesSchema }),
 ]);
 
 export type ActionCustomer = z.infer<typeof actionCustomerSchema>;
-export type ActionRequest = z.infer<typeof actionRequestSchema>;
+export type ActionRequest = z.output<typeof actionRequestSchema>;
+/** What a caller may send: `confirmed` defaults to false. */
+export type ActionRequestInput = z.input<typeof actionRequestSchema>;
 export type ActionResponse = z.infer<typeof actionResponseSchema>;
 export type ActionVariables = ActionResponse['variables'];

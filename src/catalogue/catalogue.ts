@@ -232,7 +232,7 @@ function freezeIntent(intent: IntentDefinition): IntentDefinition {
     examples: Object.freeze([...intent.examples]) as string[],
     answers: Object.freeze(answers),
     slots: Object.freeze(intent.slots.map((slot) => Object.freeze({ ...slot, prompt: Object.freeze({ ...slot.prompt }) }))) as IntentDefinition['slots'],
-    ...(intent.action ? { action: Object.freeze({ name: intent.action.name, returns: Object.freeze([...intent.action.returns]) as string[] }) } : {}),
+    ...(intent.action ? { action: Object.freeze({ name: intent.action.name, returns: Object.freeze([...intent.action.returns]) as string[], onInterruption: intent.action.onInterruption }) } : {}),
     templates: Object.freeze(Object.fromEntries(Object.entries(intent.templates).map(([name, texts]) => [name, Object.freeze({ ...texts })]))),
   });
 }

@@ -8,12 +8,19 @@ import { INTENT_NAME_PATTERN, LANGUAGE_PATTERN, MAX_TEXT_LENGTH } from './schema
 
 export const ENTITIES_FILE = '_entities.yaml';
 export const ENTITIES_KEYS = ['phone_regions', 'types'] as const;
-export const ENTITY_TYPE_KEYS = ['name', 'pattern', 'values'] as const;
+export const ENTITY_TYPE_KEYS = ['name', 'pattern', 'answer_pattern', 'values'] as const;
 
 /** Without `_entities.yaml`: the built-in types only, and phone numbers only with a country code. */
 export const NO_ENTITIES: EntitySettings = Object.freeze({ types: Object.freeze([]), phoneRegions: Object.freeze({}) });
 
 const phrase = z.string({ error: 'a value or synonym must be a string' }).trim().min(1, { error: 'a value or synonym must not be empty' }).max(MAX_TEXT_LENGTH);
+
+function regularExpression(field: string) {
+  return z.string({ error: `${field} must be a string (a regular expression)` }).superRefine((pattern, context) => {
+    const problem = patternProblem(pattern);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
+}
 
 const entityType = z
   .strictObject(
@@ -22,13 +29,8 @@ const entityType = z
         .string({ error: (issue) => (issue.input === undefined ? 'name is required' : 'name must be a string') })
         .regex(INTENT_NAME_PATTERN, { error: 'name must be snake_case (a-z, 0-9, single underscores)' })
         .refine((name) => !(BUILT_IN_ENTITY_TYPES as readonly string[]).includes(name), { error: `name must not be a built-in type (${BUILT_IN_ENTITY_TYPES.join(', ')})` }),
-      pattern: z
-        .string({ error: 'pattern must be a string (a regular expression)' })
-        .superRefine((pattern, context) => {
-          const problem = patternProblem(pattern);
-          if (problem) context.addIssue({ code: 'custom', message: problem });
-        })
-        .optional(),
+      pattern: regularExpression('pattern').optional(),
+      answer_pattern: regularExpression('answer_pattern').optional(),
       values: z
         .record(phrase, z.array(phrase, { error: 'the synonyms of a value must be a list of strings' }).nullable().transform((synonyms) => synonyms ?? []), {
           error: 'values must map each canonical value to a list of synonyms',
@@ -41,6 +43,9 @@ const entityType = z
   .superRefine((type, context) => {
     if ((type.pattern === undefined) === (type.values === undefined)) {
       context.addIssue({ code: 'custom', message: 'an entity type needs either pattern or values (not both)', path: [] });
+    }
+    if (type.answer_pattern !== undefined && type.pattern === undefined) {
+      context.addIssue({ code: 'custom', message: 'answer_pattern belongs to a type with a pattern', path: ['answer_pattern'] });
     }
   });
 
@@ -100,7 +105,7 @@ function checkEntities(parsed: ParsedEntities, file: string, locate: Locate | un
 /** The validated file as the extractor's settings, frozen (the extractor compiles them once per object). */
 function toEntitySettings(parsed: ParsedEntities): EntitySettings {
   const types: CustomEntityType[] = parsed.types.map((type) =>
-    type.pattern !== undefined ? Object.freeze({ name: type.name, pattern: type.pattern }) : Object.freeze({ name: type.name, values: Object.freeze({ ...type.values }) }),
+    type.pattern !== undefined ? Object.freeze({ name: type.name, pattern: type.pattern, ...(type.answer_pattern !== undefined ? { answerPattern: type.answer_pattern } : {}) }) : Object.freeze({ name: type.name, values: Object.freeze({ ...type.values }) }),
   );
   return Object.freeze({ types: Object.freeze(types), phoneRegions: Object.freeze({ ...parsed.phone_regions }) as Record<string, CountryCode> });
 }

@@ -55,9 +55,11 @@ const actionSchema = z.strictObject(
   {
     name: identifier('the action name'),
     returns: z.array(identifier('a returned variable'), { error: 'returns must be a list of variable names' }).default([]),
+    // Another confident intent interrupting the form: ask its open question again after answering (resume), or drop it.
+    on_interruption: z.enum(['resume', 'drop'], { error: 'on_interruption must be resume or drop' }).default('resume'),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'action must be a mapping with name and returns') },
-);
+).transform(({ on_interruption, ...action }) => ({ ...action, onInterruption: on_interruption }));
 
 /** An intent with an action answers with the template the action names, per language. */
 const templatesSchema = z.record(
@@ -143,7 +145,7 @@ function checkForm(intent: FormFields, context: z.RefinementCtx): void {
 /** The fields an intent file may have, for the "unknown field" message. */
 export const INTENT_FIELDS = ['name', 'label', 'labels', 'description', 'handoff', 'examples', 'answers', 'slots', 'action', 'templates'] as const;
 export const SLOT_FIELDS = ['name', 'entity', 'required', 'max_asks', 'prompt'] as const;
-export const ACTION_FIELDS = ['name', 'returns'] as const;
+export const ACTION_FIELDS = ['name', 'returns', 'on_interruption'] as const;
 
 /** The fields allowed where an unknown one was found in an intent file. */
 export function intentFieldsAt(path: readonly PropertyKey[]): readonly string[] {
@@ -181,7 +183,7 @@ function withEnglish<T extends z.ZodType<Record<string, unknown>>>(map: T, messa
  * catalogue directory; without it the bot speaks the English DEFAULT_BOT_TEXTS.
  */
 export const BOT_FILE = '_bot.yaml';
-export const BOT_TEXT_KEYS = ['clarify', 'rephrase', 'handoff', 'form_cancelled', 'action_failed'] as const;
+export const BOT_TEXT_KEYS = ['clarify', 'rephrase', 'handoff', 'form_cancelled', 'action_failed', 'action_declined', 'form_resumed'] as const;
 export type BotTextKey = (typeof BOT_TEXT_KEYS)[number];
 
 export const DEFAULT_BOT_TEXTS: Record<BotTextKey, Record<string, string>> = {
@@ -190,6 +192,8 @@ export const DEFAULT_BOT_TEXTS: Record<BotTextKey, Record<string, string>> = {
   handoff: { en: "I'm passing you to a member of our support team. Someone will be with you shortly, and they will see this conversation." },
   form_cancelled: { en: 'All right, I have stopped. Is there anything else I can help you with?' },
   action_failed: { en: "Sorry, I can't look that up right now. I'm passing you to a member of our support team, who will see this conversation." },
+  action_declined: { en: "All right, I haven't changed anything. Is there anything else I can help you with?" },
+  form_resumed: { en: 'Now, back to your earlier request:' },
 };
 
 export function botTextsSchema() {
@@ -197,7 +201,7 @@ export function botTextsSchema() {
   // The texts of forms and actions came later: a _bot.yaml without them speaks the English defaults.
   const later = (key: BotTextKey) => entry(key).default(DEFAULT_BOT_TEXTS[key]);
   return z.strictObject(
-    { clarify: entry('clarify'), rephrase: entry('rephrase'), handoff: entry('handoff'), form_cancelled: later('form_cancelled'), action_failed: later('action_failed') },
+    { clarify: entry('clarify'), rephrase: entry('rephrase'), handoff: entry('handoff'), form_cancelled: later('form_cancelled'), action_failed: later('action_failed'), action_declined: later('action_declined'), form_resumed: later('form_resumed') },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : `${BOT_FILE} must be a YAML mapping of ${BOT_TEXT_KEYS.join(', ')}`) },
   );
 }

@@ -19,6 +19,8 @@ export interface SlotDefinition {
 export interface ActionDeclaration {
   name: string;
   returns: string[];
+  /** Another confident intent interrupting the form: its open question is asked again after that answer, or the form is dropped. */
+  onInterruption: 'resume' | 'drop';
 }
 
 /** One intent of the catalogue, as written in `intents/<name>.yaml` (after validation). */

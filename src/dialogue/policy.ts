@@ -28,6 +28,8 @@ const formStateSchema = z.strictObject({
   asking: z.string().nullable(),
   /** How often the bot asked for each slot. */
   asks: z.record(z.string(), z.number().int()),
+  /** The shop asked the visitor to confirm what the action would do: its template and variables, asked `asks` times. */
+  confirming: z.strictObject({ template: z.string(), variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), asks: z.number().int() }).optional(),
 });
 export type FormState = z.infer<typeof formStateSchema>;
 
@@ -53,6 +55,37 @@ export function isCancelCommand(text: string): boolean {
   return CANCEL_WORDS.has(normalizeCommand(text));
 }
 
+/** Whole replies that say yes or no to a confirmation question (compared after normalizeCommand). */
+const YES_WORDS: ReadonlySet<string> = new Set([
+  'yes', 'y', 'yeah', 'yep', 'yup', 'sure', 'ok', 'okay', 'yes please', 'please do', 'go ahead', 'do it', 'confirm', 'correct', 'right', 'that s right',
+  'ja', 'jawohl', 'ja bitte', 'genau', 'klar', 'bitte', 'gerne', 'richtig', 'passt',
+  '是', '是的', '好', '好的', '对', '对的', '确认', '可以', '行', '嗯',
+  'oui', 'oui merci', 'd accord', 'exact', 'sí', 'si', 'vale', 'claro', 'correcto',
+]);
+const NO_WORDS: ReadonlySet<string> = new Set([
+  'no', 'n', 'nope', 'nah', 'no thanks', 'no thank you', 'don t', 'dont', 'do not', 'wait',
+  'nein', 'nein danke', 'lieber nicht', 'doch nicht',
+  '不', '不是', '不要', '否', '不对', '别',
+  'non', 'non merci', 'no gracias',
+]);
+// A reply that starts with one of these says yes or no even with more words ("yes, cancel it", "好的，取消吧").
+const YES_STARTS = ['yes', 'yeah', 'yep', 'sure', 'ja', 'oui', 'sí', '是', '好', '对', '确认', '可以'];
+const NO_STARTS = ['no', 'nope', 'nein', 'non', '不', '别'];
+
+function startsWithWord(text: string, words: readonly string[]): boolean {
+  return words.some((word) => text === word || text.startsWith(`${word} `) || (/\p{Script=Han}/u.test(word) && text.startsWith(word)));
+}
+
+/** Whether a reply to a confirmation question says yes, no, or neither (null). */
+export function yesOrNo(text: string): 'yes' | 'no' | null {
+  const normalized = normalizeCommand(text);
+  if (YES_WORDS.has(normalized)) return 'yes';
+  if (NO_WORDS.has(normalized)) return 'no';
+  if (startsWithWord(normalized, NO_STARTS)) return 'no';
+  if (startsWithWord(normalized, YES_STARTS)) return 'yes';
+  return null;
+}
+
 export interface IntentGuess {
   /** The confident intent, or null when the model's confidence is below its out-of-scope threshold. */
   intent: string | null;
@@ -76,17 +109,21 @@ export interface SlotView {
   maxAsks: number;
 }
 
+/** What becomes of an open form when another confident intent interrupts it: asked again after that answer, or dropped. */
+export type InterruptionRule = 'resume' | 'drop';
+
 /** What the policy needs of the intent catalogue; every text comes from it, in the visitor's language. */
 export interface IntentCatalogueView {
-  get(name: string): { name: string; handoff: boolean; slots?: readonly SlotView[]; action?: { name: string } | undefined } | undefined;
+  get(name: string): { name: string; handoff: boolean; slots?: readonly SlotView[]; action?: { name: string; onInterruption?: InterruptionRule } | undefined } | undefined;
   answer(name: string, language: string | undefined, variant: number): string;
   /** The intent's suggestion button text. */
   label(name: string, language: string | undefined): string;
   /**
    * The bot's own words: `clarify` (with suggestions), `rephrase` (without), `handoff` (after repeated fallbacks, or when the visitor asks with the `handoff` event),
-   * `form_cancelled` (the visitor cancelled a form), `action_failed` (an action could not answer: apology and handover).
+   * `form_cancelled` (the visitor cancelled a form), `action_failed` (an action could not answer: apology and handover),
+   * `action_declined` (the visitor said no to a confirmation), `form_resumed` (leads back to an interrupted form's question).
    */
-  botText(key: 'clarify' | 'rephrase' | 'handoff' | 'form_cancelled' | 'action_failed', language: string | undefined): string;
+  botText(key: 'clarify' | 'rephrase' | 'handoff' | 'form_cancelled' | 'action_failed' | 'action_declined' | 'form_resumed', language: string | undefined): string;
   slotPrompt(intent: string, slot: string, language: string | undefined): string;
   /** undefined: the intent has no such template. */
   renderTemplate(intent: string, template: string, language: string | undefined, variables: Readonly<Record<string, string | number | boolean | null>>): string | undefined;
@@ -119,6 +156,8 @@ export interface PlannedAction {
   name: string;
   intent: string;
   slots: Record<string, SlotValue>;
+  /** The visitor said yes to the shop's confirmation question. */
+  confirmed: boolean;
 }
 
 /** How the bot falls back when it cannot answer (configured by CLARIFICATIONS_BEFORE_HANDOFF and SUGGESTIONS). */
@@ -157,27 +196,31 @@ export function decide(input: PolicyInput): Decision {
   const open: ConversationState = { status: 'bot', consecutiveFallbacks: state.status === 'resolved' ? 0 : state.consecutiveFallbacks };
 
   const confident = guess.intent ? catalogue.get(guess.intent) : undefined;
+  let interrupted: FormState | undefined;
   if (state.form && state.status === 'bot') {
     const continued = continueForm(state.form, input, confident?.name);
-    // null: another confident intent interrupted the form, which is dropped.
     if (continued) return continued;
+    // Another confident intent interrupted the form: by its rule, asked again after that answer or dropped.
+    if (catalogue.get(state.form.intent)?.action?.onInterruption !== 'drop') interrupted = state.form;
   }
   if (confident) {
-    // A handing-over intent's answers are what the bot says while handing over.
+    // A handing-over intent's answers are what the bot says while handing over; the form is dropped.
     if (confident.handoff) return handOver(catalogue.answer(confident.name, language, input.variant), { intent: confident.name, confidence: guess.confidence });
+    // A new form replaces the interrupted one.
     if (confident.action) {
       const form = fillSlots({ intent: confident.name, slots: {}, asking: null, asks: {} }, confident.slots ?? [], input.entities ?? []);
       return nextFormStep(form, input);
     }
-    const text = catalogue.answer(confident.name, language, input.variant);
+    const answer = catalogue.answer(confident.name, language, input.variant);
+    const resumed = interrupted ? resumeQuestion(interrupted, catalogue, language) : undefined;
     return {
       reply: {
         source: 'intent',
-        text,
+        text: resumed ? `${answer}\n\n${resumed}` : answer,
         intent: confident.name,
         confidence: guess.confidence,
       },
-      nextState: { status: 'bot', consecutiveFallbacks: 0 },
+      nextState: { status: 'bot', consecutiveFallbacks: 0, ...(resumed ? { form: interrupted } : {}) },
     };
   }
 
@@ -222,9 +265,19 @@ export function decideHandoffRequest(input: { state: ConversationState; catalogu
   return handOver(input.catalogue.botText('handoff', input.language), {});
 }
 
+/** The interrupted form's open question, led in by `form_resumed`; undefined when it has none. */
+function resumeQuestion(form: FormState, catalogue: IntentCatalogueView, language: string | undefined): string | undefined {
+  const question = form.confirming
+    ? catalogue.renderTemplate(form.intent, form.confirming.template, language, form.confirming.variables)
+    : form.asking !== null ? catalogue.slotPrompt(form.intent, form.asking, language) : undefined;
+  return question === undefined ? undefined : `${catalogue.botText('form_resumed', language)} ${question}`;
+}
+
 /**
- * A message while a form is open: cancel it, fill or correct slots from the message's entities, or
- * (nothing filled) let another confident intent interrupt it (null). Otherwise the form goes on.
+ * A message while a form is open: cancel it; fill or correct slots from the message's entities
+ * (a correction while confirming asks the shop again); answer the confirmation question; or,
+ * when it gave the form nothing, let another confident intent interrupt it (null). Otherwise the
+ * form goes on: its question is asked again.
  */
 function continueForm(form: FormState, input: PolicyInput, confidentIntent: string | undefined): Decision | null {
   const { catalogue, language } = input;
@@ -234,11 +287,35 @@ function continueForm(form: FormState, input: PolicyInput, confidentIntent: stri
   if (input.text !== undefined && isCancelCommand(input.text)) {
     return { reply: { source: 'intent', text: catalogue.botText('form_cancelled', language), intent: form.intent }, nextState: { status: 'bot', consecutiveFallbacks: 0 } };
   }
-  const filled = fillSlots(form, definition.slots ?? [], input.entities ?? []);
-  const changed = Object.keys(filled.slots).some((slot) => filled.slots[slot] !== form.slots[slot]);
-  if (!changed && confidentIntent !== undefined && confidentIntent !== form.intent) return null;
+  const slots = definition.slots ?? [];
+  const { confirming, ...open } = form;
+  const filled = fillSlots(open, slots, input.entities ?? []);
+  // A free-text slot takes any reply, so only typed values count as the message answering the form.
+  const typed = new Set(slots.filter((slot) => slot.entity !== 'text').map((slot) => slot.name));
+  const answered = Object.keys(filled.slots).some((slot) => typed.has(slot) && filled.slots[slot] !== form.slots[slot]);
+  if (confirming && !answered) {
+    const answer = input.text === undefined ? null : yesOrNo(input.text);
+    if (answer === 'yes') return planAction(open, definition.action.name, true);
+    if (answer === 'no') return { reply: { source: 'intent', text: catalogue.botText('action_declined', language), intent: form.intent }, nextState: { status: 'bot', consecutiveFallbacks: 0 } };
+  }
+  if (!answered && confidentIntent !== undefined && confidentIntent !== form.intent) return null;
+  if (confirming && !answered) return askToConfirm(form, confirming, catalogue, language);
   return nextFormStep(filled, input);
 }
+
+/** The confirmation question again, or a handover once it went unanswered `DEFAULT_CONFIRMATION_ASKS` times. */
+function askToConfirm(form: FormState, confirming: NonNullable<FormState['confirming']>, catalogue: IntentCatalogueView, language: string | undefined): Decision {
+  if (confirming.asks >= CONFIRMATION_ASKS) return handOver(catalogue.botText('handoff', language), { intent: form.intent });
+  const text = catalogue.renderTemplate(form.intent, confirming.template, language, confirming.variables);
+  if (text === undefined) return handOver(catalogue.botText('action_failed', language), { intent: form.intent });
+  return {
+    reply: { source: 'intent', text, intent: form.intent },
+    nextState: { status: 'bot', consecutiveFallbacks: 0, form: { ...form, asking: null, confirming: { ...confirming, asks: confirming.asks + 1 } } },
+  };
+}
+
+/** How often the bot asks a confirmation question before it hands over. */
+const CONFIRMATION_ASKS = 2;
 
 /**
  * The message's entities into the form's slots: the slot asked for first, then the others in order,
@@ -261,11 +338,15 @@ function nextFormStep(form: FormState, input: PolicyInput): Decision {
   const slots = input.catalogue.get(form.intent)?.slots ?? [];
   const missing = slots.find((slot) => slot.required && form.slots[slot.name] === undefined);
   if (missing) return askForSlot(form, missing, input.catalogue, input.language);
-  const action = input.catalogue.get(form.intent)!.action!;
+  return planAction(form, input.catalogue.get(form.intent)!.action!.name, false);
+}
+
+function planAction(form: FormState, action: string, confirmed: boolean): Decision {
+  const { confirming: _answered, ...open } = form;
   return {
     reply: null,
-    nextState: { status: 'bot', consecutiveFallbacks: 0, form: { ...form, asking: null } },
-    action: { name: action.name, intent: form.intent, slots: form.slots },
+    nextState: { status: 'bot', consecutiveFallbacks: 0, form: { ...open, asking: null } },
+    action: { name: action, intent: form.intent, slots: form.slots, confirmed },
   };
 }
 
@@ -304,6 +385,10 @@ export function decideAfterAction(input: ActionOutcomeInput): Decision {
       const text = catalogue.renderTemplate(form.intent, response.template, language, variables);
       if (text === undefined) return apologise();
       return { reply: { source: 'intent', text, intent: form.intent }, nextState: { status: 'bot', consecutiveFallbacks: 0 } };
+    }
+    case 'confirm': {
+      const confirming = { template: response.template, variables: { ...printable(form.slots), ...response.variables }, asks: 0 };
+      return askToConfirm(form, confirming, catalogue, language);
     }
     case 'ask_slot': {
       const slot = catalogue.get(form.intent)?.slots?.find((candidate) => candidate.name === response.slot);

@@ -12,6 +12,7 @@ import {
   decideHandoffRequest,
   parseFormState,
   type ConversationState,
+  type FormState,
   type IntentCatalogueView,
   type IntentGuess,
   type PlannedAction,
@@ -132,13 +133,14 @@ export class DialogueService {
       earlierTexts: () => this.earlierVisitorTexts(message.conversationId, message.seq),
     });
     // Stored with the message for agents (and slots); most messages have none, and then nothing is written.
-    const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language });
+    const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language, expecting: askedEntityType(form, catalogue) });
     if (entities.length > 0) await store.recordEntities(message.id, entities);
-    let decision = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities });
+    const planned = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities });
+    let decision = planned;
     let action: ActionResult | null = null;
-    if (decision.action) {
-      action = await this.runAction(decision.action, { customer: context.customer ?? null, conversationId: message.conversationId, language: chosen.language });
-      decision = decideAfterAction({ state: decision.nextState, result: action, catalogue, language: chosen.language });
+    if (planned.action) {
+      action = await this.runAction(planned.action, { customer: context.customer ?? null, conversationId: message.conversationId, language: chosen.language });
+      decision = decideAfterAction({ state: planned.nextState, result: action, catalogue, language: chosen.language });
     }
     if (!decision.reply) {
       this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: null, statusBefore: state.status, statusAfter: state.status });
@@ -149,7 +151,7 @@ export class DialogueService {
       language: chosen.language,
       ...(reply.suggestions ? { suggestions: reply.suggestions } : {}),
       ...(reply.retrieval ? { retrieval: reply.retrieval } : {}),
-      ...(action ? { action: actionSummary(action) } : {}),
+      ...(action && planned.action ? { action: actionSummary(planned.action, action) } : {}),
       ranking: guess.ranking.slice(0, 5),
     };
     const stored = await store.appendBotReply({
@@ -202,7 +204,7 @@ export class DialogueService {
 
   /** Calls the planned action with what the conversation knows; a missing client fails like an unconfigured action. */
   private async runAction(planned: PlannedAction, context: { customer: VerifiedCustomer | null; conversationId: string; language: string }): Promise<ActionResult> {
-    const request = { intent: planned.intent, slots: planned.slots, customer: actionCustomer(context.customer), conversationId: context.conversationId, language: context.language };
+    const request = { intent: planned.intent, slots: planned.slots, customer: actionCustomer(context.customer), conversationId: context.conversationId, language: context.language, confirmed: planned.confirmed };
     if (!this.deps.actions) return { ok: false, reason: 'not_configured', detail: 'no action client', action: planned.name, attempts: 0, latencyMs: 0 };
     return this.deps.actions.call(planned.name, request);
   }
@@ -219,10 +221,16 @@ function actionCustomer(customer: VerifiedCustomer | null): ActionCustomer | nul
   return { id: customer.id, ...(customer.email ? { email: customer.email } : {}), ...(customer.name ? { name: customer.name } : {}) };
 }
 
-/** What agents see of an action call under the reply: what came back or why nothing did, and how long it took. */
-function actionSummary(result: ActionResult) {
-  const outcome = result.ok ? { response: result.data.type, ...(result.data.type === 'answer' ? { template: result.data.template } : {}) } : { reason: result.reason };
-  return { name: result.action, ok: result.ok, ...outcome, attempts: result.attempts, latencyMs: Math.round(result.latencyMs) };
+/** What agents see of an action call under the reply: what was asked, what came back or why nothing did, and how long it took. */
+function actionSummary(planned: PlannedAction, result: ActionResult) {
+  const outcome = result.ok ? { response: result.data.type, ...('template' in result.data ? { template: result.data.template } : {}) } : { reason: result.reason };
+  return { name: result.action, slots: planned.slots, confirmed: planned.confirmed, ok: result.ok, ...outcome, attempts: result.attempts, latencyMs: Math.round(result.latencyMs) };
+}
+
+/** The entity type of the slot the bot asked for last, so that a bare reply ("48213") can fill it. */
+function askedEntityType(form: FormState | undefined, catalogue: IntentCatalogueView): string | undefined {
+  if (!form?.asking) return undefined;
+  return catalogue.get(form.intent)?.slots?.find((slot) => slot.name === form.asking)?.entity;
 }
 
 /** How far back the conversation's language is read from when a message does not tell it. */

@@ -67,5 +67,23 @@ export function extractEntities(text: string, settings: EntitySettings = NO_SETT
     ...findDates(text, language, context.now ?? new Date(), context.timezone).map((span) => ({ ...span, type: 'date', rank: builtIn + 3 })),
     ...numbers.filter((span) => span.standalone).map(({ value, start, end }) => ({ value, start, end, type: 'number', rank: builtIn + 4 })),
   ];
-  return resolveOverlaps(candidates).map(({ type, value, start, end }) => ({ type, value, text: text.slice(start, end), start, end }));
+  const entities = resolveOverlaps(candidates).map(({ type, value, start, end }) => ({ type, value, text: text.slice(start, end), start, end }));
+  const expected = context.expecting;
+  if (expected === undefined || entities.some((entity) => entity.type === expected)) return entities;
+  const whole = wholeReplyAs(expected, text, settings);
+  return whole ? [whole] : entities;
+}
+
+/** The reply as a whole, as the type the bot asked for: the answer pattern's match, or the text itself. */
+function wholeReplyAs(type: string, text: string, settings: EntitySettings): Entity | undefined {
+  const start = text.length - text.trimStart().length;
+  const reply = text.trim();
+  if (reply === '') return undefined;
+  if (type === 'text') return { type, value: reply, text: reply, start, end: start + reply.length };
+  const custom = settings.types.find((candidate) => candidate.name === type);
+  if (!custom || !('pattern' in custom) || custom.answerPattern === undefined) return undefined;
+  const match = new RegExp(`^(?:${custom.answerPattern})$`, 'u').exec(reply);
+  if (!match) return undefined;
+  // The first group, when the pattern has one, is the value ("48213" of "nr. 48213").
+  return { type, value: match[1] ?? match[0], text: reply, start, end: start + reply.length };
 }

@@ -2,8 +2,11 @@ import type { CountryCode } from 'libphonenumber-js';
 
 export type { CountryCode };
 
-/** The entity types every catalogue has; a catalogue-defined type may not take one of these names. */
-export const BUILT_IN_ENTITY_TYPES = ['number', 'amount', 'date', 'email', 'phone'] as const;
+/**
+ * The entity types every catalogue has; a catalogue-defined type may not take one of these names.
+ * `text` is found only in a reply to the bot's question for it: the whole reply (a delivery address).
+ */
+export const BUILT_IN_ENTITY_TYPES = ['number', 'amount', 'date', 'email', 'phone', 'text'] as const;
 export type BuiltInEntityType = (typeof BUILT_IN_ENTITY_TYPES)[number];
 
 export interface Money {
@@ -31,7 +34,8 @@ export interface Entity {
 
 /** A catalogue-defined type: a regular expression, or a list of canonical values with their synonyms. */
 export type CustomEntityType =
-  | { name: string; pattern: string }
+  /** `answerPattern`: a looser pattern a whole reply may match when the bot has just asked for this type ("48213" for "#48213"). */
+  | { name: string; pattern: string; answerPattern?: string | undefined }
   | { name: string; values: Readonly<Record<string, readonly string[]>> };
 
 /** What a catalogue declares about entities (`intents/_entities.yaml`). */
@@ -49,4 +53,9 @@ export interface ExtractionContext {
   now?: Date;
   /** Time zone of relative dates: an abbreviation (`CET`) or minutes from UTC (default: the process's). */
   timezone?: string | number;
+  /**
+   * The entity type the bot has just asked for: a reply that holds none may still be one as a
+   * whole (a catalogue type's `answerPattern`, or any reply for `text`).
+   */
+  expecting?: string | undefined;
 }

@@ -15,11 +15,12 @@ export const IDEMPOTENT_SHOP_ACTIONS: ReadonlySet<ShopAction> = new Set(['track_
 
 const answer = (template: string, variables: ActionVariables = {}): ActionResponse => ({ type: 'answer', template, variables });
 const askFor = (slot: string): ActionResponse => ({ type: 'ask_slot', slot, variables: {} });
+const confirm = (template: string, variables: ActionVariables): ActionResponse => ({ type: 'confirm', template, variables });
 
-/** A slot as typed ("#48213", 48213, " nw-2024-0042 ") → the shop's order number. */
+/** A slot as typed ("#48213", 48213, " nw-2024-0042 ", "NW 2024 0042") → the shop's order number. */
 function orderNumber(value: unknown): string | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const number = String(value).trim().replace(/^#\s*/, '').toUpperCase();
+  const number = String(value).trim().replace(/^#\s*/, '').replace(/\s+/g, '-').toUpperCase();
   return number === '' ? null : number;
 }
 
@@ -73,14 +74,20 @@ export class ReferenceShop {
       case 'refund_status':
         return answer(order.refundStatus ? `refund_${order.refundStatus}` : 'refund_none', orderVariables(order));
       case 'cancel_order':
-        return this.cancel(order);
+        return this.cancel(order, request.confirmed);
       case 'change_address':
-        return this.changeAddress(order, text(request.slots.address));
+        return this.changeAddress(order, text(request.slots.address), request.confirmed);
     }
   }
 
-  /** Cancels an order not yet shipped; asking again for a cancelled order says it is cancelled. */
-  private async cancel(order: ShopOrder): Promise<ActionResponse> {
+  /**
+   * Cancels an order not yet shipped, once the visitor confirmed; asking again for a cancelled
+   * order says it is cancelled, and a shipped one cannot be (nothing to confirm then).
+   */
+  private async cancel(order: ShopOrder, confirmed: boolean): Promise<ActionResponse> {
+    if (order.status === 'cancelled') return answer('cancel_already_done', orderVariables(order));
+    if (order.status !== 'processing') return answer('cancel_too_late', orderVariables(order));
+    if (!confirmed) return confirm('cancel_confirm', orderVariables(order));
     // Conditional on the status, so that a shipment recorded meanwhile is never cancelled.
     const { count } = await this.prisma.shopOrder.updateMany({
       where: { number: order.number, status: 'processing' },
@@ -91,9 +98,10 @@ export class ReferenceShop {
     return answer(current.status === 'cancelled' ? 'cancel_already_done' : 'cancel_too_late', orderVariables(current));
   }
 
-  private async changeAddress(order: ShopOrder, address: string | null): Promise<ActionResponse> {
+  private async changeAddress(order: ShopOrder, address: string | null, confirmed: boolean): Promise<ActionResponse> {
     if (order.status !== 'processing') return answer('address_too_late', orderVariables(order));
     if (address === null) return askFor('address');
+    if (!confirmed) return confirm('address_confirm', { ...orderVariables(order), new_address: address });
     const { count } = await this.prisma.shopOrder.updateMany({ where: { number: order.number, status: 'processing' }, data: { shippingAddress: address } });
     const current = await this.prisma.shopOrder.findUniqueOrThrow({ where: { number: order.number } });
     return answer(count === 1 ? 'address_changed' : 'address_too_late', orderVariables(current));

@@ -73,7 +73,7 @@ describe('_entities.yaml', () => {
     const { problems } = await problemsOf('phone_region: US\ntypes:\n  - name: size\n    value: { M: [medium] }\n');
     const messages = problems.map((problem) => `${problem.field}: ${problem.message}`);
     assert.ok(messages.includes('phone_region: unknown field "phone_region" (allowed: phone_regions, types)'), messages.join('\n'));
-    assert.ok(messages.includes('types[0].value: unknown field "value" (allowed: name, pattern, values)'), messages.join('\n'));
+    assert.ok(messages.includes('types[0].value: unknown field "value" (allowed: name, pattern, answer_pattern, values)'), messages.join('\n'));
   });
 
   test('every field rule: one of pattern or values, no built-in name, no empty match, known regions', async () => {

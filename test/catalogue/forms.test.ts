@@ -52,7 +52,7 @@ describe('forms in the catalogue', () => {
         { name: 'order_number', entity: 'order_number', required: true, maxAsks: 2 },
         { name: 'email', entity: 'email', required: false, maxAsks: 3 },
       ]);
-      assert.deepEqual(intent.action, { name: 'track_order', returns: ['carrier', 'tracking_url'] });
+      assert.deepEqual(intent.action, { name: 'track_order', returns: ['carrier', 'tracking_url'], onInterruption: 'resume' });
       assert.equal(catalogue.slotPrompt('find_order', 'order_number', 'de-AT'), 'Wie lautet Ihre Bestellnummer?');
       assert.equal(catalogue.slotPrompt('find_order', 'email', 'de'), 'Which email address?');
       const variables = { order_number: 'NW-2024-0042', carrier: 'UPS', tracking_url: 'https://t.example/ups/1Z?a=1&b=<2>' };
@@ -85,7 +85,7 @@ describe('forms in the catalogue', () => {
     const expected = [
       /^unknown_type\.yaml:\d+ slots\[0\]\.entity: unknown entity type "order_number"/,
       /^typo\.yaml:\d+ slots\[1\]\.requird: unknown field "requird" \(allowed: name, entity, required, max_asks, prompt\)/,
-      /^typo\.yaml:\d+ action\.return: unknown field "return" \(allowed: name, returns\)/,
+      /^typo\.yaml:\d+ action\.return: unknown field "return" \(allowed: name, returns, on_interruption\)/,
       /^no_action\.yaml:\d+ slots: slots need an action/,
       /^no_templates\.yaml:\d+ templates: action "track_order" needs templates/,
       /^partial\.yaml:\d+ templates\.order_shipped\.en: partials/,

@@ -160,7 +160,7 @@ describe('forms: slots, corrections, cancelling, interruptions', () => {
   test('slots the message already fills are taken, and with every required slot filled the action runs', () => {
     const decision = decide({ state: bot, guess: guess('find_order', 0.9), catalogue: forms, variant: 0, text: 'where is NW-2024-0042?', entities: [entity('order_number', 'NW-2024-0042')] });
     assert.equal(decision.reply, null);
-    assert.deepEqual(decision.action, { name: 'track_order', intent: 'find_order', slots: { order_number: 'NW-2024-0042' } });
+    assert.deepEqual(decision.action, { name: 'track_order', intent: 'find_order', slots: { order_number: 'NW-2024-0042' }, confirmed: false });
     assert.deepEqual(decision.nextState.form, { intent: 'find_order', slots: { order_number: 'NW-2024-0042' }, asking: null, asks: {} });
   });
 
@@ -184,14 +184,39 @@ describe('forms: slots, corrections, cancelling, interruptions', () => {
     }
   });
 
-  test('another confident intent interrupts: the form is dropped and the new intent answered; the same intent asks again', () => {
-    const interrupted = decide({ state: formOpen(), guess: guess('get_refund', 0.9), catalogue: forms, variant: 3, text: 'I want my money back', entities: [] });
-    assert.deepEqual(interrupted.reply, { source: 'intent', text: 'get_refund/en/3', intent: 'get_refund', confidence: 0.9 });
-    assert.deepEqual(interrupted.nextState, bot);
+  test('another confident intent interrupts: it is answered and the form resumes with its question; the same intent asks again', () => {
+    const interrupted = decide({ state: formOpen(), guess: guess('get_refund', 0.9), catalogue: forms, language: 'de', variant: 3, text: 'Ich will mein Geld zurück', entities: [] });
+    assert.deepEqual(interrupted.reply, { source: 'intent', text: 'get_refund/de/3\n\nbot:form_resumed/de prompt:find_order.order_number/de', intent: 'get_refund', confidence: 0.9 });
+    assert.deepEqual(interrupted.nextState, formOpen(), 'the form is kept as it was');
+    const resumed = decide({ state: interrupted.nextState, guess: unsure, catalogue: forms, variant: 4, text: '#48213', entities: [entity('order_number', '#48213')] });
+    assert.deepEqual(resumed.action?.slots, { order_number: '#48213' });
 
     const again = decide({ state: formOpen(), guess: guess('find_order', 0.9), catalogue: forms, variant: 0, text: 'where is my order', entities: [] });
     assert.equal(again.reply?.text, 'prompt:find_order.order_number/en');
     assert.deepEqual(again.nextState.form?.asks, { order_number: 2 });
+  });
+
+  test('by the form\'s rule an interruption drops it; a handing-over intent or another form always replaces it', () => {
+    const dropping: IntentCatalogueView = { ...forms, get: (name) => (name === orderLookup.name ? { ...orderLookup, action: { name: 'track_order', onInterruption: 'drop' as const } } : forms.get(name)) };
+    const dropped = decide({ state: formOpen(), guess: guess('get_refund', 0.9), catalogue: dropping, variant: 3, text: 'I want my money back', entities: [] });
+    assert.deepEqual(dropped.reply, { source: 'intent', text: 'get_refund/en/3', intent: 'get_refund', confidence: 0.9 });
+    assert.deepEqual(dropped.nextState, bot);
+    const person = decide({ state: formOpen(), guess: guess('contact_human_agent', 0.9), catalogue: forms, variant: 0, text: 'a person please', entities: [] });
+    assert.deepEqual(person.nextState, { status: 'waiting_for_agent', consecutiveFallbacks: 0 });
+  });
+
+  test('a bare free-text answer fills a text slot, but does not stop another confident intent from interrupting', () => {
+    const addressForm: IntentCatalogueView = {
+      ...forms,
+      get: (name) => (name === orderLookup.name ? { ...orderLookup, slots: [...orderLookup.slots, { name: 'address', entity: 'text', required: false, maxAsks: 2 }] } : forms.get(name)),
+    };
+    const asking = formOpen({ slots: { order_number: '#48213' }, asking: 'address', asks: { address: 1 } });
+    const filled = decide({ state: asking, guess: unsure, catalogue: addressForm, variant: 0, text: '5 Elm St, Springfield', entities: [entity('text', '5 Elm St, Springfield')] });
+    assert.deepEqual(filled.action?.slots, { order_number: '#48213', address: '5 Elm St, Springfield' });
+    const interrupted = decide({ state: asking, guess: guess('get_refund', 0.9), catalogue: addressForm, variant: 0, text: 'refund policy?', entities: [entity('text', 'refund policy?')] });
+    assert.equal(interrupted.action, undefined);
+    assert.equal(interrupted.reply?.intent, 'get_refund');
+    assert.deepEqual(interrupted.nextState.form, asking.form);
   });
 
   test('an answer that fills nothing asks again, and after max asks the bot hands over', () => {
@@ -242,6 +267,44 @@ describe('after an action', () => {
       assert.deepEqual(decision.reply, { source: 'handoff', text: 'bot:action_failed/es', intent: 'find_order' }, JSON.stringify(result));
       assert.deepEqual(decision.nextState, { status: 'waiting_for_agent', consecutiveFallbacks: 0 });
     }
+  });
+});
+
+describe('confirmations', () => {
+  const ran = formOpen({ slots: { order_number: '#48213' }, asking: null });
+  const asked = decideAfterAction({ state: ran, result: succeeded({ type: 'confirm', template: 'cancel_confirm', variables: { items: '1 × Lamp' } }), catalogue: forms, language: 'de' });
+
+  test('the shop\'s confirm response asks its yes/no question and keeps the form', () => {
+    assert.deepEqual(asked.reply, { source: 'intent', text: 'find_order.cancel_confirm/de:{"order_number":"#48213","items":"1 × Lamp"}', intent: 'find_order' });
+    assert.deepEqual(asked.nextState.form?.confirming, { template: 'cancel_confirm', variables: { order_number: '#48213', items: '1 × Lamp' }, asks: 1 });
+  });
+
+  test('yes runs the action again, confirmed; no changes nothing', () => {
+    for (const text of ['yes', 'Yes please!', 'ja', 'ja, bitte stornieren', '是的', '好的，取消吧', 'oui', 'sí']) {
+      const decision = decide({ state: asked.nextState, guess: unsure, catalogue: forms, variant: 0, text, entities: [] });
+      assert.deepEqual(decision.action, { name: 'track_order', intent: 'find_order', slots: { order_number: '#48213' }, confirmed: true }, text);
+      assert.equal(decision.nextState.form?.confirming, undefined);
+    }
+    for (const text of ['no', 'No thanks', 'nein', '不要', '不是', 'non']) {
+      const decision = decide({ state: asked.nextState, guess: guess('get_refund', 0.9), catalogue: forms, language: 'de', variant: 0, text, entities: [] });
+      assert.equal(decision.action, undefined, text);
+      assert.deepEqual(decision.reply, { source: 'intent', text: 'bot:action_declined/de', intent: 'find_order' }, text);
+      assert.deepEqual(decision.nextState, bot);
+    }
+  });
+
+  test('a correction asks the shop again unconfirmed; an unclear reply asks again, then hands over; another intent interrupts and resumes the question', () => {
+    const corrected = decide({ state: asked.nextState, guess: unsure, catalogue: forms, variant: 0, text: 'no, #48231', entities: [entity('order_number', '#48231')] });
+    assert.deepEqual(corrected.action, { name: 'track_order', intent: 'find_order', slots: { order_number: '#48231' }, confirmed: false });
+
+    const unclear = decide({ state: asked.nextState, guess: unsure, catalogue: forms, language: 'de', variant: 0, text: 'hmm', entities: [] });
+    assert.equal(unclear.reply?.text, asked.reply?.text);
+    const handedOver = decide({ state: unclear.nextState, guess: unsure, catalogue: forms, variant: 0, text: 'hmm', entities: [] });
+    assert.equal(handedOver.reply?.source, 'handoff');
+
+    const interrupted = decide({ state: asked.nextState, guess: guess('get_refund', 0.9), catalogue: forms, language: 'de', variant: 1, text: 'wie lange dauert die Erstattung', entities: [] });
+    assert.equal(interrupted.reply?.text, `get_refund/de/1\n\nbot:form_resumed/de ${asked.reply?.text}`);
+    assert.deepEqual(interrupted.nextState.form, asked.nextState.form);
   });
 });
 

@@ -43,8 +43,8 @@ after(async () => {
   dataDir.remove();
 });
 
-function request(slots: ActionCall['slots'], customer: ActionCall['customer'] = null): ActionCall {
-  return { intent: 'order_status', slots, customer, conversationId: 'conv-1', language: 'en' };
+function request(slots: ActionCall['slots'], customer: ActionCall['customer'] = null, confirmed = false): ActionCall {
+  return { intent: 'order_status', slots, customer, conversationId: 'conv-1', language: 'en', confirmed };
 }
 
 /** The shop's answer; a failed call fails the test. */
@@ -92,11 +92,15 @@ describe('the reference shop', () => {
     assert.deepEqual(await shop('track_order', request({}, alice)), { type: 'ask_slot', slot: 'order_number', variables: {} });
   });
 
-  test('cancel_order: before shipment it cancels (once), after shipment it refuses', async () => {
-    const done = await shop('cancel_order', request({ order_number: '48213' }, alice));
+  test('cancel_order: before shipment it asks to confirm, then cancels (once); after shipment it refuses', async () => {
+    const asked = await shop('cancel_order', request({ order_number: '48213' }, alice));
+    assert.equal(asked.type === 'confirm' && asked.template, 'cancel_confirm');
+    assert.equal(asked.variables.items, '1 × Blue desk lamp');
+    assert.equal((await prisma.shopOrder.findUniqueOrThrow({ where: { number: '48213' } })).status, 'processing', 'nothing changes before the yes');
+    const done = await shop('cancel_order', request({ order_number: '48213' }, alice, true));
     assert.equal(done.type === 'answer' && done.template, 'cancel_done');
     assert.equal(done.variables.status, 'cancelled');
-    const again = await shop('cancel_order', request({ order_number: '48213' }, alice));
+    const again = await shop('cancel_order', request({ order_number: '48213' }, alice, true));
     assert.equal(again.type === 'answer' && again.template, 'cancel_already_done');
     const order = await prisma.shopOrder.findUniqueOrThrow({ where: { number: '48213' } });
     assert.deepEqual([order.status, order.refundStatus], ['cancelled', 'processing']);
@@ -104,7 +108,7 @@ describe('the reference shop', () => {
     const shipped = await shop('cancel_order', request({ order_number: '48231' }, alice));
     assert.equal(shipped.type === 'answer' && shipped.template, 'cancel_too_late');
     assert.equal((await prisma.shopOrder.findUniqueOrThrow({ where: { number: '48231' } })).status, 'shipped');
-    const foreign = await shop('cancel_order', request({ order_number: '60315' }, alice));
+    const foreign = await shop('cancel_order', request({ order_number: '60315' }, alice, true));
     assert.equal(foreign.type === 'answer' && foreign.template, 'order_not_found');
     assert.equal((await prisma.shopOrder.findUniqueOrThrow({ where: { number: '60315' } })).status, 'processing', "another customer's order is untouched");
   });
@@ -117,7 +121,10 @@ describe('the reference shop', () => {
 
     const chen = { id: 'cus_1003' };
     assert.deepEqual(await shop('change_address', request({ order_number: '60315' }, chen)), { type: 'ask_slot', slot: 'address', variables: {} });
-    const changed = await shop('change_address', request({ order_number: '60315', address: '陈伟, 北京市朝阳区建国路 1 号' }, chen));
+    const proposed = await shop('change_address', request({ order_number: '60315', address: '陈伟, 北京市朝阳区建国路 1 号' }, chen));
+    assert.equal(proposed.type === 'confirm' && proposed.template, 'address_confirm');
+    assert.equal(proposed.variables.new_address, '陈伟, 北京市朝阳区建国路 1 号');
+    const changed = await shop('change_address', request({ order_number: '60315', address: '陈伟, 北京市朝阳区建国路 1 号' }, chen, true));
     assert.equal(changed.type === 'answer' && changed.template, 'address_changed');
     assert.equal(changed.variables.shipping_address, '陈伟, 北京市朝阳区建国路 1 号');
     const late = await shop('change_address', request({ order_number: '60322', address: 'elsewhere' }, chen));
