@@ -2,14 +2,15 @@
 // featurize → train the network (early stopping on validation) → fit the temperature → choose the
 // out-of-scope threshold → export model.onnx + idf.bin + meta.json.
 import { writeArtifact, IDF_FILE } from '../nlu/artifact.ts';
-import { DEFAULT_FEATURIZER_CONFIG, featurize, fitIdf, type FeaturizerConfig } from '../nlu/featurizer.ts';
+import { DEFAULT_FEATURIZER_CONFIG, hashedNgramCounts, idfOfCounts, weighCounts, type FeaturizerConfig } from '../nlu/featurizer.ts';
 import { buildIntentGraph } from '../nlu/intent-graph.ts';
 import type { NetworkWeights } from '../nlu/network.ts';
 import { OUT_OF_SCOPE, type LabelledExample, type ModelMeta, type ModelMetrics } from '../nlu/types.ts';
 import { calibrateOnValidation } from './calibration.ts';
 import { metricsOf, type Evaluation } from '../evaluation/evaluate.ts';
 import { createRandom, stratifiedSplit } from './random.ts';
-import { DEFAULT_HYPERPARAMETERS, fitLinearSvm, predictLogits, trainNetwork, validationAccuracy, withLinearPath, type EncodedExample, type EpochReport, type Hyperparameters } from './network-trainer.ts';
+import { DEFAULT_HYPERPARAMETERS, fitLinearSvm, predictLogits, trainingThreads, trainNetwork, validationAccuracy, withLinearPath, type EncodedExample, type EpochReport, type Hyperparameters } from './network-trainer.ts';
+import { startTrainingWorker } from './training-threads.ts';
 
 /** Share of the training data held out for validation when no validation set is given. */
 export const VALIDATION_FRACTION = 0.1;
@@ -75,24 +76,33 @@ export async function trainModel(train: LabelledExample[], opts: TrainOptions): 
     : stratifiedSplit(train, (example) => example.intent, VALIDATION_FRACTION, createRandom(seed));
   if (validationSet.length === 0) throw new Error('no validation data: give a validation set or more examples per intent');
   opts.onProgress?.({ phase: 'featurize', examples: trainingSet.length, validationExamples: validationSet.length });
+  // The second training thread boots while the messages are featurized (trainNetwork closes it).
+  const worker = trainingThreads(hyperparameters.threads) > 1 ? startTrainingWorker() : Promise.resolve(null);
 
-  const idf = fitIdf([...trainingSet.map((example) => example.text), ...(opts.unlabelled ?? [])], featurizerConfig);
+  // Each text is hashed once: the same counts give the IDF and then the features.
+  const trainingCounts = trainingSet.map((example) => hashedNgramCounts(example.text, featurizerConfig));
+  const unlabelledCounts = (opts.unlabelled ?? []).map((text) => hashedNgramCounts(text, featurizerConfig));
+  const idf = idfOfCounts([...trainingCounts, ...unlabelledCounts], featurizerConfig);
   // The embedding table has one row per bucket that occurs in training; the rest stay at zero.
   const rowOfBucket = new Int32Array(featurizerConfig.buckets).fill(-1);
   let vocabulary = 0;
   for (let bucket = 0; bucket < idf.length; bucket++) if (idf[bucket]! > 0) rowOfBucket[bucket] = vocabulary++;
   const labelIndex = new Map(labels.map((label, index) => [label, index]));
-  const encode = (examples: readonly LabelledExample[]): EncodedExample[] =>
-    examples.map((example) => {
-      const features = featurize(example.text, featurizerConfig, idf);
+  const encode = (examples: readonly LabelledExample[], counts: readonly ReadonlyMap<number, number>[]): EncodedExample[] =>
+    examples.map((example, index) => {
+      const features = weighCounts(counts[index]!, idf);
       // Validation intents unknown to training can only be handled by the fallback: out of scope.
       return { rows: Int32Array.from(features.ids, (bucket) => rowOfBucket[bucket]!), weights: features.weights, label: labelIndex.get(example.intent) ?? -1 };
     });
-  const encodedTrain = encode(trainingSet);
-  const encodedValidation = encode(validationSet);
+  const encodedTrain = encode(trainingSet, trainingCounts);
+  const encodedValidation = encode(
+    validationSet,
+    validationSet.map((example) => hashedNgramCounts(example.text, featurizerConfig)),
+  );
 
   const shape = { buckets: featurizerConfig.buckets, vocabulary, embedding: hyperparameters.embedding, hidden: hyperparameters.hidden, classes: labels.length, projection: hyperparameters.projection };
-  const trained = trainNetwork({
+  const trained = await trainNetwork({
+    worker,
     train: encodedTrain,
     validation: encodedValidation,
     shape,
