@@ -1,0 +1,432 @@
+// Reviewing discovered intents: a discovery run over the conversations in Postgres (in a worker
+// thread), kept as a JSON file under DATA_DIR/discovery/, and a reviewer's decisions on its
+// clusters: accept one as a new intent (name, label, examples and answer edited; written as
+// intents/<name>.yaml through the loader's checks, the catalogue reloaded in this process, the
+// cluster's messages labelled with it and a gated retraining started), add one to an existing
+// intent (its messages labelled), merge two, split one, move examples between them, mark one as
+// noise. Texts kept in the run file are redacted.
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import type { Catalogue } from '../catalogue/index.ts';
+import { INTENT_NAME_PATTERN } from '../catalogue/index.ts';
+import { redact } from '../corpus/redact.ts';
+import { normalizedKey } from '../corpus/training-set.ts';
+import type { Logger } from '../observability/logger.ts';
+import { labelDiscoveredMessages } from '../store/discovery-store.ts';
+import type { PrismaClient } from '../store/prisma.ts';
+import { discoverIntents, type CandidateIntent, type DiscoveryOptions, type DiscoveryProgress, type DiscoveryResult } from './discover.ts';
+import type { DiscoverJob, DiscoverWorkerMessage } from './discover-worker.ts';
+import { IntentFileError, writeIntentFile } from './intent-file.ts';
+import type { MinedAnswer } from './describe.ts';
+import type { DiscoveryRequest } from './requests.ts';
+import { requestsFromDatabase } from './source.ts';
+
+export type ClusterStatus = 'open' | 'accepted' | 'added' | 'noise' | 'merged' | 'split';
+
+export interface ReviewCluster extends Omit<CandidateIntent, 'id'> {
+  id: string;
+  status: ClusterStatus;
+  /** What became of it: the intent it was accepted as or added to, the cluster it was merged into or split into, and the retraining it started. */
+  resolution?: {
+    intent?: string;
+    into?: string[];
+    by: string | null;
+    at: string;
+    labelled?: number;
+    retraining?: RetrainingState;
+  };
+}
+
+export interface RetrainingState {
+  status: 'running' | 'promoted' | 'rejected' | 'failed';
+  version?: string;
+  reasons?: string[];
+  error?: string;
+}
+
+export interface DiscoveryRun {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  createdAt: string;
+  finishedAt?: string;
+  options: RunOptions;
+  progress?: DiscoveryProgress;
+  error?: string;
+  requests?: number;
+  distinctTexts?: number;
+  k?: number;
+  kChosen?: 'given' | 'auto';
+  seconds?: number;
+  clusters: ReviewCluster[];
+  longTail: DiscoveryResult['longTail'];
+  longTailSize?: number;
+  /** Redacted text of every request, by id (for splitting and moving). */
+  texts: Record<string, string>;
+}
+
+export interface RunOptions {
+  k?: number;
+  granularity?: number;
+  seed?: number;
+  limit?: number;
+  languages?: string[];
+}
+
+export class ReviewError extends Error {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'INVALID_PAYLOAD' | 'CONFLICT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReviewError';
+  }
+}
+
+export interface DiscoveryReviewOptions {
+  prisma: PrismaClient;
+  dataDir: string;
+  intentsDir: string;
+  logger: Logger;
+  catalogue: () => Catalogue;
+  /** Loads the catalogue again from intentsDir and makes every part of this process use it. */
+  reloadCatalogue: () => Promise<Catalogue>;
+  /** One gated retraining turn (src/models/retrain.ts) with the current catalogue. */
+  retrain: () => Promise<{ promoted: boolean; version: string; decision?: string | undefined; reasons?: string[] | undefined }>;
+}
+
+/** A reviewer, as the audit log and the run file name them. */
+export interface Reviewer {
+  id: string | null;
+  name: string;
+}
+
+export interface AcceptInput {
+  name: string;
+  label: string;
+  examples: string[];
+  answer: string;
+  description?: string | undefined;
+}
+
+/** Examples an accepted cluster keeps in the intent file (the rest of its requests are labels). */
+const MAX_FILE_EXAMPLES = 40;
+
+export class DiscoveryReview {
+  private readonly runs = new Map<string, DiscoveryRun>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly workers = new Set<Worker>();
+  private readonly retrainings = new Set<Promise<unknown>>();
+  private loaded = false;
+  private closed = false;
+
+  constructor(private readonly options: DiscoveryReviewOptions) {}
+
+  private get dir(): string {
+    return join(this.options.dataDir, 'discovery');
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    await mkdir(this.dir, { recursive: true });
+    for (const file of (await readdir(this.dir)).filter((name) => name.endsWith('.json')).sort()) {
+      try {
+        const run = JSON.parse(await readFile(join(this.dir, file), 'utf8')) as DiscoveryRun;
+        // A run that was in progress when the process stopped will not finish.
+        if (run.status === 'running') Object.assign(run, { status: 'failed', error: 'the server stopped during the run' });
+        this.runs.set(run.id, run);
+      } catch (error) {
+        this.options.logger.warn({ err: error, file }, 'an unreadable discovery run file was skipped');
+      }
+    }
+  }
+
+  private async save(run: DiscoveryRun): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const file = join(this.dir, `${run.id}.json`);
+    await writeFile(`${file}.tmp`, JSON.stringify(run), 'utf8');
+    await rename(`${file}.tmp`, file);
+  }
+
+  /** Runs `work` after every earlier change of the same run. */
+  private serialize<T>(runId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(runId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    this.locks.set(runId, next);
+    return next;
+  }
+
+  async list(): Promise<Array<Omit<DiscoveryRun, 'clusters' | 'texts' | 'longTail'> & { clusters: number; open: number }>> {
+    await this.load();
+    return [...this.runs.values()]
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+      .map(({ clusters, texts: _texts, longTail: _tail, ...run }) => ({ ...run, clusters: clusters.length, open: clusters.filter((cluster) => cluster.status === 'open').length }));
+  }
+
+  async get(id: string): Promise<Omit<DiscoveryRun, 'texts'>> {
+    await this.load();
+    const { texts: _texts, ...run } = this.run(id);
+    return run;
+  }
+
+  private run(id: string): DiscoveryRun {
+    const run = this.runs.get(id);
+    if (!run) throw new ReviewError('NOT_FOUND', 'No such discovery run.');
+    return run;
+  }
+
+  private cluster(run: DiscoveryRun, id: string, open = true): ReviewCluster {
+    const cluster = run.clusters.find((candidate) => candidate.id === id);
+    if (!cluster) throw new ReviewError('NOT_FOUND', 'No such cluster in this run.');
+    if (open && cluster.status !== 'open') throw new ReviewError('CONFLICT', `The cluster was already ${cluster.status}.`);
+    return cluster;
+  }
+
+  /** Starts a discovery run over the conversations in Postgres; resolves once it is registered (it runs on in a worker). */
+  async start(options: RunOptions, onDone?: (run: DiscoveryRun) => void): Promise<DiscoveryRun> {
+    await this.load();
+    const run: DiscoveryRun = { id: randomUUID(), status: 'running', createdAt: new Date().toISOString(), options, clusters: [], longTail: [], texts: {} };
+    this.runs.set(run.id, run);
+    await this.save(run);
+    void this.execute(run)
+      .catch((error: unknown) => {
+        Object.assign(run, { status: 'failed', error: (error as Error).message, finishedAt: new Date().toISOString() });
+        this.options.logger.error({ err: error, run: run.id }, 'intent discovery failed');
+      })
+      .then(() => this.save(run))
+      .then(() => onDone?.(run))
+      .catch(() => {});
+    return run;
+  }
+
+  private async execute(run: DiscoveryRun): Promise<void> {
+    const { options } = run;
+    const requests = await requestsFromDatabase(this.options.prisma, {
+      ...(options.limit ? { limit: options.limit } : {}),
+      ...(options.languages?.length ? { languages: options.languages } : {}),
+    });
+    const catalogue = this.options.catalogue();
+    const job: DiscoverJob = {
+      requests,
+      options: {
+        ...(options.k ? { k: options.k } : {}),
+        ...(options.granularity ? { granularity: options.granularity } : {}),
+        seed: options.seed ?? 1,
+        catalogue: catalogue.intents.map((intent) => ({ name: intent.name, label: intent.label, examples: intent.examples })),
+      },
+    };
+    const result = await this.inWorker(job, (progress) => (run.progress = progress));
+    applyResult(run, result, requests);
+  }
+
+  private inWorker(job: DiscoverJob, onProgress: (progress: DiscoveryProgress) => void): Promise<Omit<DiscoveryResult, 'assignments' | 'clusterOf'>> {
+    if (this.closed) return Promise.reject(new Error('closed'));
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./discover-worker-entry.mjs', import.meta.url), { workerData: job });
+      this.workers.add(worker);
+      let settled = false;
+      worker.on('message', (message: DiscoverWorkerMessage) => {
+        if (message.type === 'progress') onProgress(message.progress);
+        else {
+          settled = true;
+          if (message.type === 'done') resolve(message.result);
+          else reject(new Error(message.message));
+          void worker.terminate();
+        }
+      });
+      worker.once('error', (error) => {
+        if (!settled) reject(error);
+        settled = true;
+      });
+      worker.once('exit', (code) => {
+        this.workers.delete(worker);
+        if (!settled) reject(new Error(`the discovery worker exited with code ${code}`));
+        settled = true;
+      });
+    });
+  }
+
+  /** Accepts a cluster as a new catalogue intent, labels its messages and starts a gated retraining. */
+  accept(runId: string, clusterId: string, input: AcceptInput, reviewer: Reviewer): Promise<ReviewCluster> {
+    return this.serialize(runId, async () => {
+      await this.load();
+      const run = this.run(runId);
+      const cluster = this.cluster(run, clusterId);
+      const name = input.name.trim();
+      if (!INTENT_NAME_PATTERN.test(name)) throw new ReviewError('INVALID_PAYLOAD', 'The name must be snake_case: a-z, 0-9 and single underscores, starting with a letter.');
+      if (this.options.catalogue().get(name)) throw new ReviewError('CONFLICT', `The catalogue already has an intent named ${name}: add the cluster to it instead.`);
+      const examples = input.examples.map((example) => redact(example).trim()).filter(Boolean).slice(0, MAX_FILE_EXAMPLES);
+      try {
+        await writeIntentFile(this.options.intentsDir, { name, label: input.label, examples, answer: input.answer, ...(input.description ? { description: input.description } : {}) });
+      } catch (error) {
+        if (error instanceof IntentFileError) throw new ReviewError('INVALID_PAYLOAD', error.message);
+        throw error;
+      }
+      await this.options.reloadCatalogue();
+      const labelled = await labelDiscoveredMessages(this.options.prisma, cluster.requestIds, name, reviewer.id);
+      cluster.status = 'accepted';
+      cluster.resolution = { intent: name, by: reviewer.name, at: new Date().toISOString(), labelled };
+      this.options.logger.info({ run: run.id, cluster: cluster.id, intent: name, labelled }, 'discovered cluster accepted as a new intent');
+      this.startRetraining(run, cluster);
+      await this.save(run);
+      return cluster;
+    });
+  }
+
+  /** Labels a cluster's messages with an existing intent and starts a gated retraining. */
+  addToIntent(runId: string, clusterId: string, intent: string, reviewer: Reviewer): Promise<ReviewCluster> {
+    return this.serialize(runId, async () => {
+      await this.load();
+      const run = this.run(runId);
+      const cluster = this.cluster(run, clusterId);
+      if (!this.options.catalogue().get(intent)) throw new ReviewError('INVALID_PAYLOAD', `The catalogue has no intent named ${intent}.`);
+      const labelled = await labelDiscoveredMessages(this.options.prisma, cluster.requestIds, intent, reviewer.id);
+      cluster.status = 'added';
+      cluster.resolution = { intent, by: reviewer.name, at: new Date().toISOString(), labelled };
+      this.startRetraining(run, cluster);
+      await this.save(run);
+      return cluster;
+    });
+  }
+
+  markNoise(runId: string, clusterId: string, reviewer: Reviewer): Promise<ReviewCluster> {
+    return this.serialize(runId, async () => {
+      await this.load();
+      const run = this.run(runId);
+      const cluster = this.cluster(run, clusterId);
+      cluster.status = 'noise';
+      cluster.resolution = { by: reviewer.name, at: new Date().toISOString() };
+      await this.save(run);
+      return cluster;
+    });
+  }
+
+  /** Merges open clusters into a new one (the first one's name and label). */
+  merge(runId: string, clusterIds: string[], reviewer: Reviewer): Promise<ReviewCluster> {
+    return this.serialize(runId, async () => {
+      await this.load();
+      const run = this.run(runId);
+      if (new Set(clusterIds).size < 2) throw new ReviewError('INVALID_PAYLOAD', 'Merging needs two or more different clusters.');
+      const parts = clusterIds.map((id) => this.cluster(run, id));
+      const merged = combine(parts, nextId(run));
+      run.clusters.push(merged);
+      for (const part of parts) {
+        part.status = 'merged';
+        part.resolution = { into: [merged.id], by: reviewer.name, at: new Date().toISOString() };
+      }
+      await this.save(run);
+      return merged;
+    });
+  }
+
+  /** Splits an open cluster in `parts` by clustering its requests again. */
+  split(runId: string, clusterId: string, parts: number, reviewer: Reviewer): Promise<ReviewCluster[]> {
+    return this.serialize(runId, async () => {
+      await this.load();
+      const run = this.run(runId);
+      const cluster = this.cluster(run, clusterId);
+      const requests: DiscoveryRequest[] = cluster.requestIds.map((id) => ({ id, conversationId: id, text: run.texts[id] ?? '', language: null, replies: [], context: [], first: true }));
+      if (requests.length < parts * 2) throw new ReviewError('INVALID_PAYLOAD', `The cluster has too few requests to split in ${parts}.`);
+      const result = discoverIntents(requests, { k: parts, seed: run.options.seed ?? 1, method: 'lsa', useContext: false, minClusterSize: 1, tailSimilarity: -1 });
+      const pieces = result.candidates.map((candidate) => ({ ...candidate, id: nextId(run, result.candidates.indexOf(candidate)), status: 'open' as const, answers: cluster.answers, overlaps: cluster.overlaps, languages: cluster.languages }));
+      run.clusters.push(...pieces);
+      cluster.status = 'split';
+      cluster.resolution = { into: pieces.map((piece) => piece.id), by: reviewer.name, at: new Date().toISOString() };
+      await this.save(run);
+      return pieces;
+    });
+  }
+
+  /** Moves examples (and the requests with the same text) from one open cluster to another. */
+  move(runId: string, from: string, to: string, examples: string[]): Promise<ReviewCluster[]> {
+    return this.serialize(runId, async () => {
+      await this.load();
+      const run = this.run(runId);
+      const source = this.cluster(run, from);
+      const target = this.cluster(run, to);
+      if (source === target) throw new ReviewError('INVALID_PAYLOAD', 'Pick two different clusters.');
+      const keys = new Set(examples.map((example) => normalizedKey(example)));
+      const moving = source.requestIds.filter((id) => keys.has(normalizedKey(run.texts[id] ?? '')));
+      const movedExamples = source.examples.filter((example) => keys.has(normalizedKey(example)));
+      if (moving.length === 0 && movedExamples.length === 0) throw new ReviewError('INVALID_PAYLOAD', 'None of these examples is in the cluster.');
+      const movingSet = new Set(moving);
+      source.requestIds = source.requestIds.filter((id) => !movingSet.has(id));
+      source.examples = source.examples.filter((example) => !keys.has(normalizedKey(example)));
+      source.size = Math.max(0, source.size - moving.length);
+      target.requestIds.push(...moving);
+      target.examples.push(...movedExamples.filter((example) => !target.examples.some((kept) => normalizedKey(kept) === normalizedKey(example))));
+      target.size += moving.length;
+      await this.save(run);
+      return [source, target];
+    });
+  }
+
+  private startRetraining(run: DiscoveryRun, cluster: ReviewCluster): void {
+    const resolution = cluster.resolution!;
+    resolution.retraining = { status: 'running' };
+    const turn = this.options
+      .retrain()
+      .then((result) => {
+        resolution.retraining = { status: result.promoted ? 'promoted' : 'rejected', version: result.version, ...(result.reasons ? { reasons: result.reasons } : {}) };
+      })
+      .catch((error: unknown) => {
+        resolution.retraining = { status: 'failed', error: (error as Error).message };
+        this.options.logger.error({ err: error, run: run.id, cluster: cluster.id }, 'retraining after a discovery decision failed');
+      })
+      .then(() => this.serialize(run.id, () => this.save(run)))
+      .finally(() => this.retrainings.delete(turn));
+    this.retrainings.add(turn);
+  }
+
+  /** Stops running workers; waits for retrainings this review started. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.workers].map((worker) => worker.terminate()));
+    await Promise.allSettled([...this.retrainings]);
+  }
+}
+
+function nextId(run: DiscoveryRun, offset = 0): string {
+  return `c${run.clusters.length + offset + 1}`;
+}
+
+function combine(parts: readonly ReviewCluster[], id: string): ReviewCluster {
+  const first = parts[0]!;
+  const examples: string[] = [];
+  const longest = Math.max(...parts.map((part) => part.examples.length));
+  for (let i = 0; i < longest; i++) for (const part of parts) if (part.examples[i] !== undefined && !examples.includes(part.examples[i]!)) examples.push(part.examples[i]!);
+  const answers: MinedAnswer[] = parts.flatMap((part) => part.answers).sort((a, b) => b.support - a.support).slice(0, 3);
+  const size = parts.reduce((sum, part) => sum + part.size, 0);
+  return {
+    ...first,
+    id,
+    status: 'open',
+    keywords: [...new Set(parts.flatMap((part) => part.keywords))].slice(0, 8),
+    size,
+    cohesion: Number((parts.reduce((sum, part) => sum + part.cohesion * part.size, 0) / Math.max(1, size)).toFixed(3)),
+    examples,
+    requestIds: parts.flatMap((part) => part.requestIds),
+    answers,
+    overlaps: first.overlaps,
+    languages: [...new Set(parts.flatMap((part) => part.languages))],
+  };
+}
+
+/** A finished discovery as a run's clusters, long tail and redacted request texts. */
+export function applyResult(run: DiscoveryRun, result: Omit<DiscoveryResult, 'assignments' | 'clusterOf'>, requests: readonly DiscoveryRequest[]): void {
+  run.status = 'done';
+  run.finishedAt = new Date().toISOString();
+  run.requests = result.requests;
+  run.distinctTexts = result.distinctTexts;
+  run.k = result.k;
+  run.kChosen = result.kChosen;
+  run.seconds = Number(result.seconds.toFixed(2));
+  run.clusters = result.candidates.map((candidate) => ({ ...candidate, id: `c${candidate.id + 1}`, status: 'open' }));
+  run.longTail = result.longTail;
+  run.longTailSize = result.longTailSize;
+  run.texts = Object.fromEntries(requests.map((request) => [request.id, redact(request.text)]));
+}
+
+export type { DiscoveryOptions };
