@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { VerifiedCustomer } from '../identity/customer-token.ts';
 
 // What frontdesk sends to a company's action webhook and what it accepts back. Shops written in
 // TypeScript can validate with these schemas; others follow docs in README (Actions).
@@ -49,3 +50,9 @@ export type ActionRequest = z.output<typeof actionRequestSchema>;
 export type ActionRequestInput = z.input<typeof actionRequestSchema>;
 export type ActionResponse = z.infer<typeof actionResponseSchema>;
 export type ActionVariables = ActionResponse['variables'];
+
+/** The verified claims an action may see; absent ones are left out rather than sent as null. */
+export function actionCustomer(customer: VerifiedCustomer | null): ActionCustomer | null {
+  if (!customer) return null;
+  return { id: customer.id, ...(customer.email ? { email: customer.email } : {}), ...(customer.name ? { name: customer.name } : {}) };
+}

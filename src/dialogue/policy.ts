@@ -195,7 +195,8 @@ export function decide(input: PolicyInput): Decision {
   // A resolved conversation that receives a message is open again, without its form.
   const open: ConversationState = { status: 'bot', consecutiveFallbacks: state.status === 'resolved' ? 0 : state.consecutiveFallbacks };
 
-  const confident = guess.intent ? catalogue.get(guess.intent) : undefined;
+  const entities = input.entities ?? [];
+  const confident = withSlotsFilled(guess, catalogue, entities) ?? (guess.intent ? catalogue.get(guess.intent) : undefined);
   let interrupted: FormState | undefined;
   if (state.form && state.status === 'bot') {
     const continued = continueForm(state.form, input, confident?.name);
@@ -265,6 +266,28 @@ export function decideHandoffRequest(input: { state: ConversationState; catalogu
   return handOver(input.catalogue.botText('handoff', input.language), {});
 }
 
+/**
+ * A request that names what an action needs ("when does NW-2024-0042 arrive?") is that action's
+ * intent when the model ranks it among its first few, even if a plain answer ranks higher or the
+ * model is unsure: the order number says the visitor wants this order looked at, not the general
+ * text. A confident handing-over or action intent keeps its place.
+ */
+function withSlotsFilled(guess: IntentGuess, catalogue: IntentCatalogueView, entities: readonly Entity[]) {
+  const top = guess.intent ? catalogue.get(guess.intent) : undefined;
+  if (top?.handoff || top?.action || entities.length === 0) return undefined;
+  const types = new Set(entities.map((entity) => entity.type));
+  for (const { intent, confidence } of guess.ranking.slice(0, SLOT_ROUTING_RANKS)) {
+    const candidate = catalogue.get(intent);
+    if (confidence < SLOT_ROUTING_MIN_CONFIDENCE) break;
+    if (candidate?.action && candidate.slots?.some((slot) => slot.required && types.has(slot.entity))) return candidate;
+  }
+  return undefined;
+}
+
+/** How far down the model's ranking, and from what confidence, an intent whose slots the message fills is taken. */
+const SLOT_ROUTING_RANKS = 3;
+const SLOT_ROUTING_MIN_CONFIDENCE = 0.05;
+
 /** The interrupted form's open question, led in by `form_resumed`; undefined when it has none. */
 function resumeQuestion(form: FormState, catalogue: IntentCatalogueView, language: string | undefined): string | undefined {
   const question = form.confirming
@@ -290,9 +313,10 @@ function continueForm(form: FormState, input: PolicyInput, confidentIntent: stri
   const slots = definition.slots ?? [];
   const { confirming, ...open } = form;
   const filled = fillSlots(open, slots, input.entities ?? []);
-  // A free-text slot takes any reply, so only typed values count as the message answering the form.
-  const typed = new Set(slots.filter((slot) => slot.entity !== 'text').map((slot) => slot.name));
-  const answered = Object.keys(filled.slots).some((slot) => typed.has(slot) && filled.slots[slot] !== form.slots[slot]);
+  // A free-text slot takes any reply, so a question in its place ("do you ship to Norway?") is not an answer to it.
+  const question = input.text !== undefined && /[?？]\s*$/u.test(input.text);
+  const answering = new Set(slots.filter((slot) => slot.entity !== 'text' || !question).map((slot) => slot.name));
+  const answered = Object.keys(filled.slots).some((slot) => answering.has(slot) && filled.slots[slot] !== form.slots[slot]);
   if (confirming && !answered) {
     const answer = input.text === undefined ? null : yesOrNo(input.text);
     if (answer === 'yes') return planAction(open, definition.action.name, true);

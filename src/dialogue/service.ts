@@ -1,5 +1,5 @@
 import type { ActionClient, ActionResult } from '../actions/client.ts';
-import type { ActionCustomer } from '../actions/protocol.ts';
+import { actionCustomer } from '../actions/protocol.ts';
 import { extractEntities, type EntitySettings } from '../entities/index.ts';
 import type { VerifiedCustomer } from '../identity/customer-token.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -134,7 +134,11 @@ export class DialogueService {
     });
     // Stored with the message for agents (and slots); most messages have none, and then nothing is written.
     const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language, expecting: askedEntityType(form, catalogue) });
-    if (entities.length > 0) await store.recordEntities(message.id, entities);
+    if (entities.length > 0) {
+      await store.recordEntities(message.id, entities);
+      // Agents following the conversation live see them on the message too.
+      message = { ...message, entities: entities as unknown as Message['entities'] };
+    }
     const planned = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities });
     let decision = planned;
     let action: ActionResult | null = null;
@@ -213,12 +217,6 @@ export class DialogueService {
     const recent = await this.deps.store.history(conversationId, EARLIER_MESSAGES_FOR_LANGUAGE);
     return recent.filter((earlier) => earlier.role === 'visitor' && (beforeSeq === undefined || earlier.seq < beforeSeq)).map((earlier) => earlier.text);
   }
-}
-
-/** The verified claims the action may see; absent ones are left out rather than sent as null. */
-function actionCustomer(customer: VerifiedCustomer | null): ActionCustomer | null {
-  if (!customer) return null;
-  return { id: customer.id, ...(customer.email ? { email: customer.email } : {}), ...(customer.name ? { name: customer.name } : {}) };
 }
 
 /** What agents see of an action call under the reply: what was asked, what came back or why nothing did, and how long it took. */

@@ -12,7 +12,7 @@ import { currentTrainingSet } from '../../src/corpus/training-set.ts';
 import { ask, connectVisitor, embeddedDatabaseUrl, nextEvent, startTestServer, temporaryDirectory, type VisitorConnection } from '../helpers/server.ts';
 import { api, createAgent, login, testPrisma } from './helpers.ts';
 
-const QUESTION = 'Do you engrave initials on the leather wallets as a gift option?';
+const QUESTION = 'Do you engrave initials on the leather wallets?';
 const REWORDED = 'do you engrave initials on leather wallets as a gift?';
 const ANSWER =
   'Hi Anna Lindqvist, yes: we engrave up to three initials on any leather wallet for $9. I have added it to order 48213 for ' +
@@ -178,7 +178,7 @@ describe('harvested agent answers', () => {
     const { reply, received } = await askAsNewVisitor(first.url, 'is my cast iron pan ok in the dishwasher?');
     assert.equal(reply.source, 'retrieval', JSON.stringify(reply));
     assert.equal(reply.retrieval.kind, 'document');
-    assert.match(reply.retrieval.title, /dishwasher safe/);
+    assert.match(reply.retrieval.title, /dishwasher safe|cast-iron cookware/, 'a public title, as the knowledge entry writes it');
     assert.equal(reply.retrieval.source, undefined);
     assertNothingOf(received, ['.md', 'knowledge/']);
   });

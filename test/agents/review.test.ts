@@ -44,14 +44,15 @@ async function confirmed(): Promise<Map<string, string>> {
 }
 
 test('reviewing confirms the uncorrected intents up to the review; corrections and later replies are not confirmed', async () => {
-  const chat = await conversation(['I want to track my order, where is my package?', 'how can I cancel my order', 'what do penguins eat on sundays']);
-  const [tracked, cancelled, offTopic] = chat.turns as [typeof chat.turns[0], typeof chat.turns[0], typeof chat.turns[0]];
-  assert.equal(tracked.reply.source, 'intent', JSON.stringify(tracked.reply));
-  assert.equal(cancelled.reply.source, 'intent', JSON.stringify(cancelled.reply));
+  // Intents answered in one turn (an order request would open a form and wait for an order number).
+  const chat = await conversation(['how long does shipping take?', 'which payment methods do you accept', 'what do penguins eat on sundays']);
+  const [shipping, payment, offTopic] = chat.turns as [typeof chat.turns[0], typeof chat.turns[0], typeof chat.turns[0]];
+  assert.equal(shipping.reply.source, 'intent', JSON.stringify(shipping.reply));
+  assert.equal(payment.reply.source, 'intent', JSON.stringify(payment.reply));
   assert.equal(offTopic.reply.intent, undefined, 'a fallback carries no intent');
 
   // The agent corrects one answer (say the visitor meant to change the order), leaves the others.
-  const corrected = await api(url, `/api/agent/messages/${cancelled.messageId}/label`, { token, method: 'PUT', body: { intent: 'change_order' } });
+  const corrected = await api(url, `/api/agent/messages/${payment.messageId}/label`, { token, method: 'PUT', body: { intent: 'change_order' } });
   assert.equal(corrected.status, 200);
   const labelledBefore = new Date();
   assert.equal(await labelsChangedSince(env.prisma, labelledBefore), false);
@@ -67,16 +68,16 @@ test('reviewing confirms the uncorrected intents up to the review; corrections a
   assert.equal(await labelsChangedSince(env.prisma, labelledBefore), true);
 
   // Said after the review: not covered by it.
-  const { ack: later, reply: laterReply } = await ask(chat.socket, 'I want to track my order, where is my package now?');
+  const { ack: later, reply: laterReply } = await ask(chat.socket, 'and how long does express shipping take?');
   assert.ok(laterReply.intent, JSON.stringify(laterReply));
 
   let confirmations = await confirmed();
-  assert.equal(confirmations.get(tracked.messageId), tracked.reply.intent);
-  assert.equal(confirmations.has(cancelled.messageId), false, 'the correction, not the bot, labels it');
+  assert.equal(confirmations.get(shipping.messageId), shipping.reply.intent);
+  assert.equal(confirmations.has(payment.messageId), false, 'the correction, not the bot, labels it');
   assert.equal(confirmations.has(offTopic.messageId), false, 'a fallback is never confirmed');
   assert.equal(confirmations.has(later.messageId), false, 'answered after the review');
   const rows = await labelledMessages(env.prisma);
-  assert.deepEqual(rows.filter((row) => row.messageId === cancelled.messageId).map((row) => [row.intent, row.origin]), [['change_order', 'agent']]);
+  assert.deepEqual(rows.filter((row) => row.messageId === payment.messageId).map((row) => [row.intent, row.origin]), [['change_order', 'agent']]);
 
   // The summary lists and the transcript carry the mark.
   const listed = await api(url, '/api/agent/conversations?limit=200', { token });
@@ -91,9 +92,9 @@ test('reviewing confirms the uncorrected intents up to the review; corrections a
   assert.equal(confirmations.get(later.messageId), laterReply.intent);
 
   // A correction made after the review replaces the confirmation of that message.
-  await api(url, `/api/agent/messages/${tracked.messageId}/label`, { token, method: 'PUT', body: { intent: 'delivery_period' } });
-  assert.equal((await confirmed()).has(tracked.messageId), false);
-  assert.deepEqual((await labelledMessages(env.prisma)).filter((row) => row.messageId === tracked.messageId).map((row) => row.origin), ['agent']);
+  await api(url, `/api/agent/messages/${shipping.messageId}/label`, { token, method: 'PUT', body: { intent: 'delivery_options' } });
+  assert.equal((await confirmed()).has(shipping.messageId), false);
+  assert.deepEqual((await labelledMessages(env.prisma)).filter((row) => row.messageId === shipping.messageId).map((row) => row.origin), ['agent']);
 });
 
 test('an explicit label of a text beats a confirmation of the same text, whichever came last', async () => {

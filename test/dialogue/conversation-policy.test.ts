@@ -31,7 +31,8 @@ describe('dialogue policy over sockets', () => {
 
   test('unseen paraphrases of knowledge entries are answered from those entries, with their title', async () => {
     const cases = [
-      { text: 'is my cast iron pan ok in the dishwasher?', title: /Are your cookware and kitchen tools dishwasher safe\?/ },
+      // Both entries answer it (the cast-iron one says never to put it in the dishwasher).
+      { text: 'is my cast iron pan ok in the dishwasher?', title: /Are your cookware and kitchen tools dishwasher safe\?|How do I season and clean cast-iron cookware\?/ },
       { text: 'can my linen shirts go in the washing machine and how hot', title: /How should I wash cotton and linen clothing\?/ },
     ];
     for (const { text, title } of cases) {
@@ -90,7 +91,7 @@ describe('dialogue policy over sockets', () => {
 
   test("an agent's answer, once approved for reuse, becomes retrievable for the next visitor who asks the same thing", async () => {
     const prisma = testPrisma(dataDir.path);
-    const question = 'Do you engrave initials on the leather wallets as a gift option?';
+    const question = 'Do you engrave initials on the leather wallets?';
     const answer = 'Yes: we engrave up to three initials on any leather wallet for $9. Add the engraving on the product page before checkout; engraved wallets ship two days later and cannot be returned.';
     try {
       await createAgent(prisma, { email: 'harvest@example.com', name: 'Hana', password: 'correct horse battery staple' });
@@ -98,7 +99,7 @@ describe('dialogue policy over sockets', () => {
       const first = await connectVisitor(server.url);
       try {
         const asked = await ask(first.socket, question);
-        assert.notEqual(asked.reply.source, 'retrieval', 'nothing in the knowledge base answers this yet');
+        assert.notEqual(asked.reply.source, 'retrieval', `nothing in the knowledge base answers this yet: ${JSON.stringify(asked.reply)}`);
         const handover = await ask(first.socket, 'I want to talk to a person');
         assert.equal(handover.reply.source, 'handoff');
         const conversation = `/api/agent/conversations/${first.session.conversationId}`;

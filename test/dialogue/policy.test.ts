@@ -205,7 +205,7 @@ describe('forms: slots, corrections, cancelling, interruptions', () => {
     assert.deepEqual(person.nextState, { status: 'waiting_for_agent', consecutiveFallbacks: 0 });
   });
 
-  test('a bare free-text answer fills a text slot, but does not stop another confident intent from interrupting', () => {
+  test('a bare free-text answer fills a text slot', () => {
     const addressForm: IntentCatalogueView = {
       ...forms,
       get: (name) => (name === orderLookup.name ? { ...orderLookup, slots: [...orderLookup.slots, { name: 'address', entity: 'text', required: false, maxAsks: 2 }] } : forms.get(name)),
@@ -213,10 +213,34 @@ describe('forms: slots, corrections, cancelling, interruptions', () => {
     const asking = formOpen({ slots: { order_number: '#48213' }, asking: 'address', asks: { address: 1 } });
     const filled = decide({ state: asking, guess: unsure, catalogue: addressForm, variant: 0, text: '5 Elm St, Springfield', entities: [entity('text', '5 Elm St, Springfield')] });
     assert.deepEqual(filled.action?.slots, { order_number: '#48213', address: '5 Elm St, Springfield' });
-    const interrupted = decide({ state: asking, guess: guess('get_refund', 0.9), catalogue: addressForm, variant: 0, text: 'refund policy?', entities: [entity('text', 'refund policy?')] });
-    assert.equal(interrupted.action, undefined);
-    assert.equal(interrupted.reply?.intent, 'get_refund');
-    assert.deepEqual(interrupted.nextState.form, asking.form);
+  });
+
+  test('a request naming what an action needs goes to that action\'s intent when the model ranks it among its first three', () => {
+    const ranked = (ranking: Array<[string, number]>, intent: string | null): IntentGuess => ({ intent, topIntent: ranking[0]![0], confidence: ranking[0]![1], ranking: ranking.map(([name, confidence]) => ({ intent: name, confidence })) });
+    const numbered = [entity('order_number', 'NW-2024-0042')];
+    const routed = decide({ state: bot, guess: ranked([['get_refund', 0.6], ['find_order', 0.3]], 'get_refund'), catalogue: forms, variant: 0, text: 'when does NW-2024-0042 arrive', entities: numbered });
+    assert.deepEqual(routed.action?.slots, { order_number: 'NW-2024-0042' });
+    const unsureRouted = decide({ state: bot, guess: ranked([['get_refund', 0.3], ['find_order', 0.2]], null), catalogue: forms, variant: 0, text: 'NW-2024-0042?', entities: numbered });
+    assert.equal(unsureRouted.action?.intent, 'find_order');
+    // Not without the entity, not below the confidence floor or the third rank, never over a handover.
+    assert.equal(decide({ state: bot, guess: ranked([['get_refund', 0.6], ['find_order', 0.3]], 'get_refund'), catalogue: forms, variant: 0, text: 'when does it arrive', entities: [] }).reply?.intent, 'get_refund');
+    assert.equal(decide({ state: bot, guess: ranked([['get_refund', 0.97], ['find_order', 0.01]], 'get_refund'), catalogue: forms, variant: 0, text: 'x', entities: numbered }).reply?.intent, 'get_refund');
+    assert.equal(decide({ state: bot, guess: ranked([['get_refund', 0.5], ['track_order', 0.2], ['contact_human_agent', 0.1], ['find_order', 0.1]], 'get_refund'), catalogue: forms, variant: 0, text: 'x', entities: numbered }).reply?.intent, 'get_refund');
+    assert.equal(decide({ state: bot, guess: ranked([['contact_human_agent', 0.6], ['find_order', 0.3]], 'contact_human_agent'), catalogue: forms, variant: 0, text: 'x', entities: numbered }).reply?.source, 'handoff');
+  });
+
+  test('a question does not fill a free-text slot', () => {
+    const addressForm: IntentCatalogueView = {
+      ...forms,
+      get: (name) => (name === orderLookup.name ? { ...orderLookup, slots: [...orderLookup.slots, { name: 'address', entity: 'text', required: false, maxAsks: 2 }] } : forms.get(name)),
+    };
+    const asking = formOpen({ slots: { order_number: '#48213' }, asking: 'address', asks: { address: 1 } });
+    const address = 'Jonas Becker, Lindenstraße 12, 10115 Berlin';
+    const taken = decide({ state: asking, guess: guess('get_refund', 0.9), catalogue: addressForm, variant: 0, text: address, entities: [entity('text', address)] });
+    assert.deepEqual(taken.action?.slots, { order_number: '#48213', address }, 'an address the model reads as another intent is still the answer');
+    const question = decide({ state: asking, guess: guess('get_refund', 0.9), catalogue: addressForm, variant: 0, text: 'do you refund shipping?', entities: [entity('text', 'do you refund shipping?')] });
+    assert.equal(question.reply?.intent, 'get_refund');
+    assert.deepEqual(question.nextState.form, asking.form);
   });
 
   test('an answer that fills nothing asks again, and after max asks the bot hands over', () => {
