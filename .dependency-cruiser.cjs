@@ -29,6 +29,7 @@ const LAYERS = [
     ['evaluation', '^src/evaluation/', 'scoring a model, the report, the promotion gate'],
     ['protocol', '^src/protocol/', 'error codes clients see, payload validation'],
     ['shop', '^src/shop/', 'the reference shop: demo orders behind a signed action webhook'],
+    ['privacy', '^src/privacy/', "a visitor's data rights (find, export, erase) and retention"],
   ],
   [
     ['corpus', '^src/corpus/', 'what models learn from: import, export, redaction, training sets'],
@@ -37,6 +38,8 @@ const LAYERS = [
   [
     ['dialogue', '^src/dialogue/', 'the decision: policy, service, knowledge fallback'],
     ['models', '^src/models/', 'the model lifecycle: registry, live model, retraining'],
+    ['reports', '^src/reports/', "the desk's reports: figures over a time range, redacted top requests, CSV"],
+    ['discovery', '^src/discovery/', 'intent discovery from unlabelled logs: requests, clustering, proposals, review'],
   ],
   [['agents', '^src/agents/', "agents' use cases: accounts, state machine, queue, corrections"]],
   // Above the parts it configures (it reads their defaults and settings types), so that they are

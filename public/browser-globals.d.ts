@@ -2,6 +2,7 @@
 // (tsconfig.browser.json); src/gateway/static.ts serves no .ts file.
 import type { io as socketIo } from 'socket.io-client';
 import type { RetryableErrorCode } from '../src/gateway/protocol.ts';
+import type { Chart as ChartJs } from 'chart.js';
 
 declare global {
   /**
@@ -14,7 +15,32 @@ declare global {
   /** src/gateway/protocol.ts's list, which src/gateway/static.ts puts into /widget.js. */
   const RETRYABLE_ERROR_CODES: readonly RetryableErrorCode[];
 
+  /** Chart.js, which the console loads from /console/vendor/chart.umd.min.js for its Reports tab (src/gateway/static.ts). */
+  const Chart: typeof ChartJs;
+
+  /** What public/console/app.js lends the console's other scripts (reports.js). */
+  interface FrontdeskConsole {
+    /** The agent REST API (`/api/agent…`, JSON) with this tab's session; a refusal throws an error with its `code`. */
+    api<T = unknown>(path: string, options?: { method?: string; body?: unknown }): Promise<T>;
+    /** Creates an element; strings become text nodes, never HTML. */
+    h<K extends keyof HTMLElementTagNameMap>(
+      tag: K,
+      props: ({ class?: string; dataset?: Record<string, string> } & Record<string, unknown>) | null,
+      ...children: Array<ConsoleContent | ConsoleContent[]>
+    ): HTMLElementTagNameMap[K];
+    messageOf(error: unknown): string;
+    /** The session's token, for a request that `api` cannot make (a download). */
+    token(): string | null;
+  }
+  type ConsoleContent = Node | string | number | null | undefined | false;
+
+  interface DocumentEventMap {
+    /** The console switched to the tab named in `detail`. */
+    'console:tab': CustomEvent<string | undefined>;
+  }
+
   interface Window {
+    frontdeskConsole?: FrontdeskConsole;
     /** Lets the host page open and close the widget (docs/widget.md). */
     FrontdeskWidget?: Readonly<{ open(): void; close(): void; toggle(): void; identify(customerToken: string | null): void }>;
   }

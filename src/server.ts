@@ -23,6 +23,9 @@ import { maxFrameBytes } from './gateway/protocol.ts';
 import { VisitorTokens } from './gateway/visitor-token.ts';
 import { corsOrigin, originAllowed } from './gateway/origins.ts';
 import { registerAgentApi } from './gateway/agent-api.ts';
+import { registerDiscoveryApi } from './gateway/discovery-api.ts';
+import { DiscoveryReview } from './discovery/review.ts';
+import { retrain } from './models/retrain.ts';
 import { attachAgentNamespace } from './gateway/agent-namespace.ts';
 import { createAgentServices } from './agents/services.ts';
 import { ConversationEvents } from './dialogue/conversation-events.ts';
@@ -34,6 +37,9 @@ import { startRetrainScheduler } from './models/scheduler.ts';
 import { ActionClient } from './actions/client.ts';
 import { mountReferenceShop } from './shop/webhook.ts';
 import { assertPortFree, explainListenError, runWithinBudget } from './lifecycle.ts';
+import { followErasures } from './privacy/data-rights.ts';
+import { startRetention } from './privacy/retention.ts';
+import { disconnectVisitor } from './gateway/visitor-delivery.ts';
 
 /** After the grace period, how long releasing sockets, pools and the model may take before shutdown moves on. */
 const RELEASE_BUDGET_MS = 3_000;
@@ -52,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let prisma: PrismaClient | null = null;
   let activeModel: ActiveModel | null = null;
   let knowledge: KnowledgeFallback | null = null;
+  let erasures: { close(): Promise<void> } | null = null;
   try {
     // A taken port is reported now, not after the database is set up and the model trained.
     await assertPortFree(config.host, config.port);
@@ -63,7 +70,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const store = new ChatStore(db, { onBatch: (statement, size) => metrics.databaseBatchSize.observe({ statement }, size) });
     const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')), { ttlDays: config.visitorTokenTtlDays });
 
-    const catalogue = await loadCatalogue(config.intentsDir);
+    // Reloaded in place when a discovered intent is accepted (src/discovery/review.ts); every part reads it through a getter.
+    let catalogue = await loadCatalogue(config.intentsDir);
     const registry = new ModelRegistry(db);
     await ensureActiveModel({
       examples: () => currentTrainingSet(db, catalogue),
@@ -125,9 +133,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const scaleOut = await attachScaleOut(io, { mode: resolveScaleOut(config.scaleOut, config.databaseUrl), databaseUrl: database.url, logger });
     // What happens in conversations, from whoever made it happen to whoever must hear of it.
     const events = new ConversationEvents();
+    // Replies by intent (the catalogue's, else `other`) and agents' replies, for /metrics.
+    metrics.setIntents(catalogue.intents.map((intent) => intent.name));
+    events.on('replied', (reply) => metrics.countReply(reply));
     const agentLogger = logger.child({ component: 'agents' });
-    const agents = createAgentServices({ prisma: db, logger: agentLogger, events, intents: () => catalogue.intents, maxMessageChars: config.maxMessageChars });
-    attachAgentNamespace(io, { workspace: agents.workspace, auth: agents.auth, logger: agentLogger });
+    const agents = createAgentServices({
+      prisma: db,
+      logger: agentLogger,
+      events,
+      intents: () => catalogue.intents,
+      maxMessageChars: config.maxMessageChars,
+      actions: { client: actions, catalogue: () => catalogue },
+    });
+    attachAgentNamespace(io, { workspace: agents.workspace, auth: agents.auth, actionRunner: agents.actionRunner, logger: agentLogger });
     await registerAgentApi(http, agents, agentLogger);
     const dialogue = new DialogueService({
       store,
@@ -163,10 +181,42 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       metrics,
     });
 
+    // A visitor erased by any process or CLI loses their connections here too (their tokens are revoked already).
+    erasures = await followErasures({ databaseUrl: database.url, logger, onErased: (visitorId) => disconnectVisitor(io.of('/chat'), visitorId) });
+    const erasureListener = erasures;
+    // RETENTION_DAYS: expired conversations are erased every hour, in small batches, by one process at a time.
+    const retention = startRetention(config.retentionDays, { prisma: db, databaseUrl: database.url, logger: logger.child({ component: 'retention' }) });
+
     // Periodic retraining in a worker thread, gated before promotion (docs/learning-loop.md).
-    const retraining = startRetrainScheduler(config.retrainSchedule, {
-      prisma: db, databaseUrl: database.url, registry, catalogue, intentsDir: config.intentsDir, dataDir: config.dataDir, logger: logger.child({ component: 'retrain' }), margin: config.promotionMargin,
+    const retrainOptions = {
+      prisma: db, databaseUrl: database.url, registry, intentsDir: config.intentsDir, dataDir: config.dataDir, logger: logger.child({ component: 'retrain' }), margin: config.promotionMargin,
+      // A getter: each turn spreads these options and so trains on the catalogue as it is then.
+      get catalogue() {
+        return catalogue;
+      },
+    };
+    const retraining = startRetrainScheduler(config.retrainSchedule, retrainOptions);
+
+    // Intent discovery and its review (admins, the console's Discover tab): an accepted intent is
+    // written to the catalogue, which is reloaded here, and a gated retraining starts.
+    const discoveryAbort = new AbortController();
+    const discovery = new DiscoveryReview({
+      prisma: db,
+      dataDir: config.dataDir,
+      intentsDir: config.intentsDir,
+      logger: logger.child({ component: 'discovery' }),
+      catalogue: () => catalogue,
+      reloadCatalogue: async () => {
+        catalogue = await loadCatalogue(config.intentsDir);
+        metrics.setIntents(catalogue.intents.map((intent) => intent.name));
+        return catalogue;
+      },
+      retrain: async () => {
+        const result = await retrain({ ...retrainOptions, trigger: 'discovery', signal: discoveryAbort.signal });
+        return { promoted: result.promoted, version: result.version.name, decision: result.report?.decision, reasons: result.report?.reasons };
+      },
     });
+    await registerDiscoveryApi(http, { auth: agents.auth, review: discovery, logger: logger.child({ component: 'discovery' }) });
 
     await http.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
       throw explainListenError(error, config.host, config.port);
@@ -190,6 +240,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         // stop the database in any case.
         await runWithinBudget([
           ['retraining', () => retraining.stop()],
+          ['discovery', () => {
+            discoveryAbort.abort();
+            return discovery.close();
+          }],
+          ['retention', () => retention.stop()],
           ['in-flight replies', () => dialogue.drain()],
         ], config.shutdownGraceMs, logger);
         await runWithinBudget([
@@ -198,6 +253,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             return new Promise<void>((resolve) => io.close(() => resolve()));
           }],
           ['scale-out', () => scaleOut.close()],
+          ['erasure listener', () => erasureListener.close()],
           ['http', () => http.close()],
           ['actions', async () => actions.close()],
           ['knowledge index', () => fallback.close()],
@@ -210,6 +266,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
   } catch (error) {
     await knowledge?.close().catch(() => {});
+    await erasures?.close().catch(() => {});
     await activeModel?.close().catch(() => {});
     await prisma?.$disconnect().catch(() => {});
     await database?.stop().catch(() => {});

@@ -14,6 +14,9 @@
 /** @typedef {import('../../src/store/workspace-store.ts').ConversationPage} ConversationPage */
 /** The signed-in agent (`/me`, sign-in). @typedef {Pick<import('../../src/agents/auth.ts').PublicAgent, 'id' | 'email' | 'name' | 'role'>} Agent */
 /** @typedef {import('../../src/protocol/errors.ts').ErrorBody} ErrorBody */
+/** A visitor a finder matched (admins). @typedef {import('../../src/store/data-rights-store.ts').VisitorMatch} VisitorMatch */
+/** @typedef {import('../../src/privacy/data-rights.ts').Erasure} Erasure */
+/** @typedef {import('../../src/store/audit-store.ts').AuditEventView} AuditEvent */
 /** What `h` puts into an element: nodes, and text for anything else (nothing for null, undefined and false). @typedef {Node | string | number | null | undefined | false} Content */
 /**
  * What `h` sets on an element: `class`, `dataset`, listeners (`onclick`, …) and attributes (a `true`
@@ -158,6 +161,9 @@
     return response;
   }
 
+  // What views in files of their own (reports.js) use: the API with this tab's session, and `h`.
+  window.frontdeskConsole = Object.freeze({ api, h, messageOf, token: () => state.token });
+
   // ---------------------------------------------------------------------------------------------
   // Sign-in
 
@@ -224,6 +230,8 @@
     const intents = api('/intents');
     intents.then((result) => { state.intents = result.intents; }, () => {});
     loadReuse();
+    // A visitor's data and the audit log are for admins (the server refuses everyone else too).
+    all('.admin-only').forEach((element) => { element.hidden = agent.role !== 'admin'; });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -285,10 +293,13 @@
   function selectTab(name) {
     state.tab = name;
     all('.tab').forEach((tab) => tab.classList.toggle('active', tab.dataset.tab === name));
-    for (const panel of ['queue', 'active', 'review', 'reuse']) $(`panel-${panel}`).hidden = panel !== name;
+    for (const panel of ['queue', 'active', 'review', 'reuse', 'privacy', 'audit']) $(`panel-${panel}`).hidden = panel !== name;
     if (name === 'review' && !state.review.loaded) search();
     // Every resolved conversation may add answers: the list is read afresh each time.
     if (name === 'reuse') loadReuse();
+    if (name === 'audit') loadAudit();
+    // Views in files of their own (reports.js) follow the tabs through this event.
+    document.dispatchEvent(new CustomEvent('console:tab', { detail: name }));
   }
 
   /** @param {string} id */
@@ -480,6 +491,141 @@
     return item;
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Privacy (admins): find a visitor, export everything stored about them, or erase it.
+
+  /** What the last search asked for, to search again after an erasure. @type {URLSearchParams | null} */
+  let privacyQuery = null;
+
+  /** @param {string} text */
+  function privacyStatus(text) {
+    $('privacy-status').textContent = text;
+    $('privacy-status').hidden = !text;
+  }
+
+  async function findVisitors() {
+    if (!privacyQuery) return;
+    try {
+      /** @type {{ visitors: VisitorMatch[] }} */
+      const { visitors } = await api(`/visitors?${privacyQuery}`);
+      $('privacy-results').replaceChildren(...visitors.map(privacyItem));
+      if (visitors.length === 0) privacyStatus('No visitor matches.');
+    } catch (error) {
+      $('privacy-results').replaceChildren();
+      privacyStatus(messageOf(error));
+    }
+  }
+
+  $('privacy-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    privacyQuery = new URLSearchParams({ [byId('privacy-kind', HTMLSelectElement).value]: byId('privacy-value', HTMLInputElement).value.trim() });
+    privacyStatus('');
+    findVisitors();
+  });
+
+  /** @type {Record<VisitorMatch['matchedBy'][number], string>} */
+  const MATCHED_BY = {
+    visitor: 'visitor id',
+    conversation: 'conversation',
+    customer_id: 'customer id',
+    visitor_email: "the widget's e-mail",
+    customer_email: "the shop's sign-in",
+    message_email: 'an e-mail they typed',
+    form_email: 'an e-mail in a form',
+  };
+
+  /** @param {VisitorMatch} visitor */
+  function privacyItem(visitor) {
+    const who = [visitor.name, visitor.email, ...visitor.customers.map((customer) => `customer ${customer.id}${customer.email ? ` (${customer.email})` : ''}`)].filter(Boolean).join(' · ');
+    const buttons = visitor.erasedAt ? [] : [
+      h('button', { type: 'button', class: 'small', dataset: { privacy: 'export' }, onclick: () => exportVisitor(visitor) }, 'Export JSON'),
+      h('button', { type: 'button', class: 'small danger', dataset: { privacy: 'erase' }, onclick: () => eraseVisitor(visitor) }, 'Erase…'),
+    ];
+    return h('li', { class: 'reuse-item privacy-item', dataset: { id: visitor.id } },
+      h('div', { class: 'item-top' },
+        h('span', { class: 'item-title' }, `Visitor ${shortId(visitor.id)}`),
+        h('span', { class: 'muted small' }, visitor.erasedAt ? `erased ${relativeTime(visitor.erasedAt)}` : `last seen ${relativeTime(visitor.lastSeenAt)}`)),
+      h('div', { class: 'privacy-who small' }, who || 'anonymous'),
+      h('div', { class: 'item-flags' },
+        h('span', { class: 'flag' }, `${visitor.conversations} conversations`),
+        h('span', { class: 'flag' }, `${visitor.messages} msg`),
+        h('span', { class: 'flag', title: 'where the search found them' }, `found by ${visitor.matchedBy.map((how) => MATCHED_BY[how]).join(', ')}`),
+        visitor.erasedAt ? h('span', { class: 'flag bad' }, 'erased') : null),
+      h('div', { class: 'reuse-actions' }, buttons));
+  }
+
+  /** @param {VisitorMatch} visitor */
+  async function exportVisitor(visitor) {
+    try {
+      /** @type {{ export: unknown }} */
+      const { export: data } = await api(`/visitors/export?visitorId=${visitor.id}`);
+      const link = h('a', { href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' })), download: `visitor-${visitor.id}.json` });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      privacyStatus(`Exported visitor ${shortId(visitor.id)}.`);
+    } catch (error) {
+      privacyStatus(messageOf(error));
+    }
+  }
+
+  /** @param {VisitorMatch} visitor */
+  async function eraseVisitor(visitor) {
+    const sure = window.confirm(`Erase everything stored about visitor ${shortId(visitor.id)}: ${visitor.conversations} conversation(s), ${visitor.messages} message(s), their feedback, labels and harvested answers? This cannot be undone.`);
+    if (!sure) return;
+    try {
+      /** @type {{ erased: Omit<Erasure, 'conversationIds'> }} */
+      const { erased } = await api('/visitors/erase', { body: { visitorId: visitor.id } });
+      privacyStatus(`Erased visitor ${shortId(visitor.id)}: ${erased.conversations} conversation(s), ${erased.messages} message(s), ${erased.harvestedAnswers} harvested answer(s).`);
+      // The search that found them may not find them any more (their e-mail is gone): show them as they are now.
+      /** @type {{ visitors: VisitorMatch[] }} */
+      const { visitors } = await api(`/visitors?visitorId=${visitor.id}`);
+      const now = visitors[0];
+      const item = $('privacy-results').querySelector(`[data-id="${visitor.id}"]`);
+      if (now && item) item.replaceWith(privacyItem({ ...now, matchedBy: visitor.matchedBy }));
+    } catch (error) {
+      privacyStatus(messageOf(error));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Audit log (admins): who did what, when; newest first.
+
+  const audit = { events: /** @type {AuditEvent[]} */ ([]), cursor: /** @type {string | null} */ (null) };
+
+  async function loadAudit(more = false) {
+    const params = new URLSearchParams({ limit: '100' });
+    const action = byId('audit-action', HTMLSelectElement).value;
+    if (action) params.set('action', action);
+    if (more && audit.cursor) params.set('before', audit.cursor);
+    try {
+      /** @type {{ events: AuditEvent[], nextCursor: string | null, actions: string[] }} */
+      const page = await api(`/audit?${params}`);
+      audit.events = more ? audit.events.concat(page.events) : page.events;
+      audit.cursor = page.nextCursor;
+      const select = byId('audit-action', HTMLSelectElement);
+      if (select.options.length === 1) select.append(...page.actions.map((name) => h('option', { value: name }, name)));
+      $('audit-list').replaceChildren(...audit.events.map(auditItem));
+      $('audit-empty').textContent = 'Nothing recorded.';
+      $('audit-empty').hidden = audit.events.length > 0;
+    } catch (error) {
+      $('audit-empty').textContent = messageOf(error);
+      $('audit-empty').hidden = false;
+    }
+    $('audit-more').hidden = !audit.cursor;
+  }
+
+  $('audit-action').addEventListener('change', () => loadAudit());
+  $('audit-more').addEventListener('click', () => loadAudit(true));
+
+  /** @param {AuditEvent} event */
+  function auditItem(event) {
+    const actor = event.actor.kind === 'agent' ? event.actor.name : `${event.actor.name} (${event.actor.kind})`;
+    return h('li', { class: 'audit-event', dataset: { action: event.action } },
+      h('div', {}, h('b', {}, event.action), ' · ', actor),
+      h('div', { class: 'muted' }, new Date(event.at).toLocaleString(), event.target ? ` · ${event.target.kind} ${event.target.id}` : ''),
+      event.details ? h('div', { class: 'audit-details' }, JSON.stringify(event.details)) : null);
+  }
+
   setInterval(() => {
     all('.wait[data-since]').forEach((element) => {
       element.textContent = `waiting ${waitText(element.dataset.since ?? '')}`;
@@ -547,6 +693,8 @@
     if (reviewed) meta.push(`reviewed by ${reviewed.by ? nameOf(reviewed.by) : 'an agent'} ${new Date(reviewed.at).toLocaleString()}`);
     $('detail-meta').textContent = meta.join(' · ');
     renderVisitor(conversation.visitor);
+    renderForm(conversation.form);
+    renderRunAction(conversation);
 
     $('actions').replaceChildren(
       ...conversation.actions.flatMap((action) => {
@@ -589,6 +737,90 @@
     $('detail-visitor').replaceChildren(...parts.flatMap((part, index) => (index === 0 ? [part] : [' · ', part])));
     $('detail-visitor').hidden = parts.length === 0;
   }
+
+  /**
+   * The form the bot is filling: its intent, the slots so far, and what it asks for or asks to confirm.
+   * @param {Transcript['form']} form
+   */
+  function renderForm(form) {
+    $('detail-form').hidden = !form;
+    if (!form) return;
+    const slots = Object.entries(form.slots).map(([name, value]) => `${name} ${typeof value === 'object' ? `${value.amount} ${value.currency}` : value}`);
+    const asking = form.confirming ? `asks to confirm (${form.confirming.template})` : form.asking ? `asks for ${form.asking}` : '';
+    $('detail-form').textContent = `Form ${form.intent}: ${[...slots, asking].filter(Boolean).join(' · ') || 'nothing yet'}`;
+  }
+
+  /** The conversation the "Run an action" form was last filled for. @type {string | null} */
+  let runActionFor = null;
+
+  /**
+   * Agents run an intent's action themselves, its slots filled from the open form or the visitor's
+   * entities; the shop's answer is shown to the agent only, ready to send as a reply.
+   * @param {Transcript} conversation
+   */
+  function renderRunAction(conversation) {
+    // Updates of the same conversation keep what the agent typed and the last result.
+    if (runActionFor === conversation.id) return;
+    const withActions = state.intents.filter((intent) => intent.action);
+    $('run-action').hidden = withActions.length === 0;
+    // The intents may not have arrived yet: fill the form at the next update.
+    runActionFor = withActions.length === 0 ? null : conversation.id;
+    const select = byId('run-action-intent', HTMLSelectElement);
+    const chosen = select.value || (conversation.form ? conversation.form.intent : '');
+    select.replaceChildren(...withActions.map((intent) => h('option', { value: intent.name, selected: intent.name === chosen }, `${intent.label} (${intent.action ? intent.action.name : ''})`)));
+    select.onchange = () => renderSlotInputs(conversation);
+    renderSlotInputs(conversation);
+  }
+
+  /** @param {Transcript} conversation */
+  function renderSlotInputs(conversation) {
+    const intent = state.intents.find((candidate) => candidate.name === byId('run-action-intent', HTMLSelectElement).value);
+    const known = /** @type {Record<string, unknown>} */ ({ ...(conversation.form && conversation.form.intent === (intent && intent.name) ? conversation.form.slots : {}) });
+    for (const message of conversation.messages) for (const entity of message.entities || []) known[`entity:${entity.type}`] = entity.value;
+    $('run-action-slots').replaceChildren(...(intent && intent.slots ? intent.slots : []).map((slot) => {
+      const value = known[slot.name] ?? known[`entity:${slot.entity}`];
+      return h('input', { name: slot.name, placeholder: slot.name, 'aria-label': slot.name, value: value === undefined || typeof value === 'object' ? '' : String(value) });
+    }));
+    $('run-action-result').hidden = true;
+  }
+
+  /** @param {boolean} confirmed */
+  async function runAction(confirmed) {
+    const conversationId = state.selected;
+    if (!conversationId) return;
+    const intent = byId('run-action-intent', HTMLSelectElement).value;
+    /** @type {Record<string, string>} */
+    const slots = {};
+    for (const input of $('run-action-slots').querySelectorAll('input')) if (input.value.trim()) slots[input.name] = input.value.trim();
+    const result = $('run-action-result');
+    result.hidden = false;
+    result.className = 'run-action-result';
+    result.textContent = 'Running…';
+    try {
+      /** @type {{ outcome: import('../../src/agents/action-runner.ts').AgentActionOutcome }} */
+      const { outcome } = await emit('run_action', { conversationId, intent, slots, confirmed });
+      if (!outcome.ok) {
+        result.className = 'run-action-result failed';
+        result.textContent = `The action failed (${outcome.reason}, ${outcome.latencyMs} ms).`;
+      } else if (outcome.response === 'answer' || outcome.response === 'confirm') {
+        const use = h('button', { type: 'button', class: 'link', onclick: () => { byId('composer-text', HTMLTextAreaElement).value = outcome.text; } }, 'Use as reply');
+        const confirm = h('button', { type: 'button', class: 'primary', onclick: () => runAction(true) }, 'Confirm and run');
+        result.replaceChildren(`${outcome.text} (${outcome.latencyMs} ms) `, use, ...(outcome.response === 'confirm' ? [' ', confirm] : []));
+      } else if (outcome.response === 'ask_slot') {
+        result.textContent = `The shop needs ${outcome.slot} first.`;
+      } else if (outcome.response === 'handoff') {
+        result.textContent = `The shop says a person should handle this${outcome.reason ? `: ${outcome.reason}` : ''}.`;
+      }
+    } catch (error) {
+      result.className = 'run-action-result failed';
+      result.textContent = messageOf(error);
+    }
+  }
+
+  $('run-action-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void runAction(false);
+  });
 
   /** @param {string} page */
   function pagePath(page) {
@@ -633,6 +865,7 @@
       if (message.modelVersion) meta.push(h('span', { class: 'tag', title: 'model version' }, message.modelVersion.name || message.modelVersion.id.slice(0, 8)));
       if (message.details && message.details.retrieval) meta.push(h('span', { class: 'tag', title: 'retrieved from' }, message.details.retrieval.title || message.details.retrieval.source));
       if (message.details && message.details.suggestions) meta.push(h('span', { class: 'tag', title: 'suggested to the visitor' }, `offered: ${message.details.suggestions.map((s) => s.label).join(' · ')}`));
+      if (message.details && message.details.action) meta.push(actionTag(message.details.action));
       if (message.feedback) meta.push(thumb(message.feedback.rating));
       meta.push(time);
     } else {
@@ -653,6 +886,17 @@
       const value = typeof entity.value === 'object' ? `${entity.value.amount} ${entity.value.currency}` : String(entity.value);
       return h('span', { class: 'tag entity', title: `“${entity.text}”` }, h('b', {}, entity.type), ` ${value}`);
     }));
+  }
+
+  /**
+   * The action the bot ran for a reply: what it sent, what came back or why nothing did, and how long it took.
+   * @param {NonNullable<NonNullable<MessageView['details']>['action']>} action
+   */
+  function actionTag(action) {
+    const slots = Object.entries(action.slots || {}).map(([name, value]) => `${name}=${typeof value === 'object' ? JSON.stringify(value) : value}`).join(', ');
+    const outcome = action.ok ? `${action.response}${action.template ? ` ${action.template}` : ''}` : `failed: ${action.reason}`;
+    const title = `sent: ${slots || 'no slots'}${action.confirmed ? ' (confirmed by the visitor)' : ''} · ${action.attempts} attempt(s) · ${action.latencyMs} ms`;
+    return h('span', { class: action.ok ? 'tag action' : 'tag action failed', title }, `⚙ ${action.name}: ${outcome} · ${action.latencyMs} ms`);
   }
 
   /** @param {'up' | 'down'} rating */
@@ -689,8 +933,11 @@
   /** @param {MessageView} message */
   function addMessage(message) {
     const transcript = state.transcript;
-    if (!transcript || transcript.messages.some((existing) => existing.messageId === message.messageId)) return;
-    transcript.messages.push(message);
+    if (!transcript) return;
+    // A message seen before comes again with what was found in it while the bot answered (entities).
+    const index = transcript.messages.findIndex((existing) => existing.messageId === message.messageId);
+    if (index >= 0) transcript.messages[index] = { ...transcript.messages[index], ...message };
+    else transcript.messages.push(message);
     renderMessages(transcript, true);
   }
 

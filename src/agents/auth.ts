@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { hash, verify } from '@node-rs/argon2';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { AgentStore, normalizeEmail, type Agent, type AgentRole, type AgentSession } from '../store/agent-store.ts';
+import type { AuditActor, AuditStore } from '../store/audit-store.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 
 /** Who is calling: resolved from a bearer token on every request and socket handshake. */
@@ -76,6 +77,11 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** An agent or admin as the audit log names them: by id and sign-in e-mail. */
+export function agentActor(agent: Pick<Agent, 'id' | 'email'>): AuditActor {
+  return { kind: 'agent', id: agent.id, name: agent.email };
+}
+
 export function toPublicAgent(agent: Agent): PublicAgent {
   return { id: agent.id, email: agent.email, name: agent.name, role: agent.role, disabled: agent.disabledAt !== null, createdAt: agent.createdAt.toISOString() };
 }
@@ -100,7 +106,8 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
 
   constructor(
     private readonly store: AgentStore,
-    private readonly options: { sessionTtlMs?: number; now?: () => Date } = {},
+    /** `audit`: sign-ins and sign-outs are recorded there. */
+    private readonly options: { sessionTtlMs?: number; now?: () => Date; audit?: AuditStore } = {},
   ) {
     super();
   }
@@ -153,7 +160,8 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
     await this.failuresPerAccount.delete(account).catch(() => {});
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.now().getTime() + (this.options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS));
-    await this.store.createSession({ agentId: agent.id, tokenHash: tokenHash(token), expiresAt, userAgent: input.userAgent ?? null });
+    const session = await this.store.createSession({ agentId: agent.id, tokenHash: tokenHash(token), expiresAt, userAgent: input.userAgent ?? null });
+    await this.options.audit?.record({ actor: agentActor(agent), action: 'agent.sign_in', target: { kind: 'session', id: session.id }, details: { address: input.address ?? null } });
     return { token, expiresAt, agent: toPublicAgent(agent) };
   }
 
@@ -184,6 +192,7 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
   async logout(principal: AgentPrincipal): Promise<void> {
     await this.store.revokeSession(principal.sessionId);
     this.emit('sessionEnded', principal.sessionId);
+    await this.options.audit?.record({ actor: agentActor(principal), action: 'agent.sign_out', target: { kind: 'session', id: principal.sessionId } });
   }
 
   /** The enabled account with this email and password, or null. */

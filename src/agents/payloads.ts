@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConversationFilters } from '../store/workspace-store.ts';
+import { AUDIT_ACTIONS } from '../store/audit-store.ts';
 import { parsePayload } from '../protocol/payloads.ts';
 import type { AgentPrincipal } from './auth.ts';
 
@@ -69,3 +70,12 @@ export function conversationFilters(payload: unknown, principal: AgentPrincipal)
   if (input.cursor) filters.cursor = input.cursor;
   return filters;
 }
+
+/** `GET /api/agent/audit`: filters and keyset pagination (`before`: the `nextCursor` of the previous page). */
+export const auditQuery = z.object({
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  actorId: uuid.optional(),
+  targetId: z.string().min(1).max(200).optional(),
+  before: z.string().regex(/^[1-9]\d{0,18}$/, 'must be a nextCursor').optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});

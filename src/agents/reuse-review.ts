@@ -1,7 +1,8 @@
 import { conversationOfSource, type HarvestedAnswer, type KnowledgeStore, type ReuseStatus } from '../store/knowledge-store.ts';
+import type { AuditStore } from '../store/audit-store.ts';
 import { redact } from '../corpus/redact.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import type { AgentPrincipal } from './auth.ts';
+import { agentActor, type AgentPrincipal } from './auth.ts';
 
 /** A harvested agent answer as the review list shows it: always redacted. */
 export interface HarvestedAnswerView {
@@ -22,7 +23,11 @@ export interface HarvestedAnswerView {
  * read and decision, which also covers answers stored before harvesting redacted them.
  */
 export class ReuseReview {
-  constructor(private readonly knowledge: KnowledgeStore) {}
+  constructor(
+    private readonly knowledge: KnowledgeStore,
+    /** Decisions are recorded here. */
+    private readonly audit?: AuditStore,
+  ) {}
 
   async list(filter: { status?: ReuseStatus; limit: number }): Promise<HarvestedAnswerView[]> {
     return (await this.knowledge.harvestedAnswers(filter)).map(toView);
@@ -48,6 +53,12 @@ export class ReuseReview {
       text,
     });
     if (!reviewed) throw notFound();
+    await this.audit?.record({
+      actor: agentActor(principal),
+      action: status === 'approved' ? 'answer.approve' : 'answer.reject',
+      target: { kind: 'harvested_answer', id },
+      details: { edited: editedText !== undefined && editedText.trim() !== current.text.trim() },
+    });
     return toView(reviewed);
   }
 }

@@ -1,3 +1,4 @@
+import { parseFormState } from '../dialogue/policy.ts';
 import type { Entity } from '../entities/index.ts';
 import type { Message } from '../generated/prisma/client.ts';
 import type { WorkspaceStore } from '../store/workspace-store.ts';
@@ -23,6 +24,18 @@ export interface MessageView {
     suggestions?: Array<{ intent: string; label: string }>;
     retrieval?: { source: string; kind: string; score: number; title?: string | null };
     ranking?: Array<{ intent: string; confidence: number }>;
+    /** The action the bot ran for this reply: what it asked, what came back or why nothing did, how long it took. */
+    action?: {
+      name: string;
+      slots?: Record<string, unknown>;
+      confirmed?: boolean;
+      ok: boolean;
+      response?: string;
+      template?: string;
+      reason?: string;
+      attempts: number;
+      latencyMs: number;
+    };
   };
   /** What was found in a visitor message: numbers, amounts, dates, contacts, the catalogue's types. */
   entities?: Entity[];
@@ -75,6 +88,8 @@ export function toTranscriptView(conversation: TranscriptRow, lowConfidence: num
     // The same shape as in summaries: the bot's intents up to `at` that no agent corrected are confirmed.
     reviewed: conversation.reviewedAt ? { at: conversation.reviewedAt.toISOString(), by: conversation.reviewedBy } : null,
     visitor: toVisitorView(conversation),
+    /** The form the bot is filling (slots so far, what it asks or asks to confirm); null when none is open. */
+    form: parseFormState(conversation.form) ?? null,
     messages: conversation.messages.map((message) => toMessageView(message)),
   };
 }
@@ -143,5 +158,6 @@ function pickDetails(value: unknown): MessageView['details'] | undefined {
   if (Array.isArray(raw.suggestions) && raw.suggestions.length > 0) details.suggestions = raw.suggestions as NonNullable<MessageView['details']>['suggestions'];
   if (raw.retrieval && typeof raw.retrieval === 'object') details.retrieval = raw.retrieval as NonNullable<MessageView['details']>['retrieval'];
   if (Array.isArray(raw.ranking) && raw.ranking.length > 0) details.ranking = raw.ranking as NonNullable<MessageView['details']>['ranking'];
+  if (raw.action && typeof raw.action === 'object') details.action = raw.action as NonNullable<MessageView['details']>['action'];
   return Object.keys(details).length > 0 ? details : undefined;
 }

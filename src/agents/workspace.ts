@@ -4,6 +4,7 @@ import type { AnswerOutcome } from '../dialogue/service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
+import { AuditStore } from '../store/audit-store.ts';
 import {
   WorkspaceStore,
   WriteRefusedError,
@@ -15,13 +16,16 @@ import { OUT_OF_SCOPE, type LabelledExample } from '../nlu/types.ts';
 import { redactedLabelledExamples } from '../corpus/training-set.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { checkText } from '../protocol/payloads.ts';
-import type { AgentPrincipal } from './auth.ts';
+import { agentActor, type AgentPrincipal } from './auth.ts';
 import { allowedActions, botSilent, transition, type AgentAction } from './state-machine.ts';
 import { toMessageView, toTranscriptView, type MessageView, type TranscriptView } from './views.ts';
 
 export interface IntentOption {
   name: string;
   label: string;
+  /** The action the intent runs, and the slots it takes: agents can run it from the console. */
+  action?: { name: string } | undefined;
+  slots?: ReadonlyArray<{ name: string; entity: string; required: boolean }>;
 }
 
 export interface WorkspaceOptions {
@@ -53,11 +57,14 @@ export const CONVERSATION_ACTIONS: readonly ConversationAction[] = ['take_over',
  */
 export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   private readonly store: WorkspaceStore;
+  /** Every action taken here is recorded, by whom (ids, never texts). */
+  private readonly audit: AuditStore;
   private readonly versionNames = new Map<string, string | null>();
 
   constructor(private readonly options: WorkspaceOptions) {
     super();
     this.store = new WorkspaceStore(options.prisma, options.lowConfidence);
+    this.audit = new AuditStore(options.prisma);
     // Agents watching see a visitor's message at once; a conversation resolved (by an agent, or by
     // the visitor's rating) leaves the queue.
     options.events.on('stored', (message) => this.emit('message', toMessageView(message)));
@@ -111,6 +118,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
         // A resolve reaches agents' queues through the `resolved` event (above), as a visitor's rating does.
         if (status === 'resolved') this.options.events.emit('resolved', conversationId);
         else this.emit('changed', conversationId);
+        await this.audit.record({ actor: agentActor(principal), action: `conversation.${action}`, target: { kind: 'conversation', id: conversationId }, details: { from: current.status, to: status } });
         return this.summary(conversationId);
       }
     }
@@ -135,6 +143,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
       this.options.events.emit('replied', stored.message, principal.name);
       this.emit('message', view);
       this.emit('changed', input.conversationId);
+      await this.audit.record({ actor: agentActor(principal), action: 'conversation.reply', target: { kind: 'conversation', id: input.conversationId }, details: { messageId: stored.message.id } });
     }
     return { message: view, created: stored.created };
   }
@@ -142,7 +151,12 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   /** The intents a correction can name: the catalogue's, and "oos". */
   intents(): IntentOption[] {
     const catalogue = this.options.intents?.() ?? [];
-    return [...catalogue.map((intent) => ({ name: intent.name, label: intent.label })), { name: OUT_OF_SCOPE, label: 'Out of scope' }];
+    const option = (intent: IntentOption): IntentOption => ({
+      name: intent.name,
+      label: intent.label,
+      ...(intent.action ? { action: { name: intent.action.name }, slots: (intent.slots ?? []).map(({ name, entity, required }) => ({ name, entity, required })) } : {}),
+    });
+    return [...catalogue.map(option), { name: OUT_OF_SCOPE, label: 'Out of scope' }];
   }
 
   /** Marks the true intent of a visitor message. The next training run learns from it. */
@@ -151,6 +165,7 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
     if (!this.knownIntent(name)) throw new ProtocolError('UNKNOWN_INTENT', `"${name.slice(0, 64)}" is not an intent of the catalogue (or "${OUT_OF_SCOPE}").`);
     const label = await this.store.setLabel({ messageId, intent: name, agentId: principal.id });
     this.options.logger.info({ messageId, intent: name, agentId: principal.id }, 'intent corrected');
+    await this.audit.record({ actor: agentActor(principal), action: 'label.set', target: { kind: 'message', id: messageId }, details: { intent: label.intent } });
     return { messageId, intent: label.intent, origin: label.origin, at: label.updatedAt.toISOString(), agent: { id: principal.id, name: principal.name } };
   }
 
@@ -162,12 +177,15 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   async markReviewed(principal: AgentPrincipal, conversationId: string): Promise<ConversationSummary> {
     if (!(await this.store.markReviewed(conversationId, principal.id))) throw new ProtocolError('NOT_FOUND', 'No such conversation.');
     this.options.logger.info({ conversationId, agentId: principal.id }, 'transcript reviewed');
+    await this.audit.record({ actor: agentActor(principal), action: 'conversation.review', target: { kind: 'conversation', id: conversationId } });
     this.emit('changed', conversationId);
     return this.summary(conversationId);
   }
 
-  async removeCorrection(messageId: string): Promise<boolean> {
-    return this.store.removeLabel(messageId);
+  async removeCorrection(principal: AgentPrincipal, messageId: string): Promise<boolean> {
+    const removed = await this.store.removeLabel(messageId);
+    if (removed) await this.audit.record({ actor: agentActor(principal), action: 'label.remove', target: { kind: 'message', id: messageId } });
+    return removed;
   }
 
   async corrections(limit?: number) {
@@ -196,7 +214,9 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
   async observeAnswer(outcome: AnswerOutcome): Promise<void> {
     const { conversationId } = outcome;
     try {
-      const { reply } = outcome;
+      const { reply, message } = outcome;
+      // The visitor message again, now with the entities found while answering it: the console updates it in place.
+      if (Array.isArray(message?.entities) && message.entities.length > 0) this.emit('message', toMessageView(message));
       if (reply) this.emit('message', toMessageView(reply, { modelVersion: await this.versionName(reply.modelVersionId) }));
       if (botSilent(outcome.statusBefore) || outcome.statusAfter !== outcome.statusBefore) this.emit('changed', conversationId);
     } catch (error) {

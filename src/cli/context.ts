@@ -1,8 +1,10 @@
+import { userInfo } from 'node:os';
 import { loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { openDatabase } from '../store/database.ts';
 import { applyMigrations } from '../store/migrate.ts';
 import { createPrismaClient, type PrismaClient } from '../store/prisma.ts';
+import type { AuditActor } from '../store/audit-store.ts';
 
 export interface CommandContext {
   config: Config;
@@ -31,4 +33,15 @@ export async function withDatabase<T>(run: (context: CommandContext) => Promise<
   } finally {
     await database.stop();
   }
+}
+
+/** Who runs a command, as the audit log names them: the operating-system user. */
+export function cliActor(): AuditActor {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env.USER ?? 'unknown';
+  }
+  return { kind: 'cli', name };
 }

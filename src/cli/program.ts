@@ -7,6 +7,8 @@ import { registerTrainCommand } from './commands/train.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerExportCommand } from './commands/export.ts';
+import { registerVisitorsCommand } from './commands/visitors.ts';
+import { registerDiscoverCommand } from './commands/discover.ts';
 
 export function buildProgram(): Command {
   const program = new Command('frontdesk')
@@ -21,5 +23,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerImportCommand(program);
   registerExportCommand(program);
+  registerVisitorsCommand(program);
+  registerDiscoverCommand(program);
   return program;
 }

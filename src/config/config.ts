@@ -48,6 +48,8 @@ const environmentSchema = z.object({
   TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
   // Bearer token that /metrics requires; unset: /metrics is open to whoever reaches the port.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  // Conversations inactive for this many days are erased by an hourly job (src/privacy/retention.ts); unset or "off": kept.
+  RETENTION_DAYS: z.union([z.literal('off'), z.coerce.number().int().min(1).max(36_500)]).optional(),
   // Days a visitor token stays valid without being used; every connection renews it.
   VISITOR_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   // Clarifying replies in a row before the next message the bot cannot answer hands over (src/dialogue/policy.ts).
@@ -203,6 +205,8 @@ export type Config = {
   trustProxy: TrustProxy;
   metricsToken: string | undefined;
   visitorTokenTtlDays: number;
+  /** RETENTION_DAYS; null: conversations are kept. */
+  retentionDays: number | null;
   clarificationsBeforeHandoff: number;
   suggestions: number;
   retrievalTargetPrecision: number;
@@ -255,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: values.TRUST_PROXY ?? false,
     metricsToken: values.METRICS_TOKEN,
     visitorTokenTtlDays: values.VISITOR_TOKEN_TTL_DAYS,
+    retentionDays: values.RETENTION_DAYS === undefined || values.RETENTION_DAYS === 'off' ? null : values.RETENTION_DAYS,
     clarificationsBeforeHandoff: values.CLARIFICATIONS_BEFORE_HANDOFF,
     suggestions: values.SUGGESTIONS,
     retrievalTargetPrecision: values.RETRIEVAL_TARGET_PRECISION,

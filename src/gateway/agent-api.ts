@@ -1,13 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { applyApiConventions, bearer } from './api-conventions.ts';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import type { AgentPrincipal } from '../agents/auth.ts';
 import { conversationFilters, uuid } from '../agents/payloads.ts';
 import type { AgentServices } from '../agents/services.ts';
 import type { ConversationAction } from '../agents/workspace.ts';
-import { errorBody, httpStatus, ProtocolError, toErrorBody } from '../protocol/errors.ts';
+import { ProtocolError } from '../protocol/errors.ts';
 import { parsePayload } from '../protocol/payloads.ts';
+import { reportCsv, reportFileName } from '../reports/csv.ts';
+import { parseReportQuery } from '../reports/query.ts';
 import { agentReplyPayload } from './agent-namespace.ts';
+import { registerDataRightsRoutes } from './data-rights-api.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,26 +47,11 @@ const agentChanges = z.object({
  * with a matching HTTP status.
  */
 export async function registerAgentApi(app: FastifyInstance, services: AgentServices, logger: Logger): Promise<void> {
-  const { workspace, auth, admin, reuse } = services;
+  const { workspace, auth, admin, reuse, reports } = services;
 
   await app.register(
     async (api) => {
-      api.addHook('onSend', async (_request, reply, payload) => {
-        reply.header('Cache-Control', 'no-store');
-        return payload;
-      });
-
-      api.setErrorHandler((error, request, reply) => {
-        // Fastify's own refusals (malformed JSON, wrong content type, body too large) are bad payloads.
-        const fastifyRefusal = typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('FST_ERR');
-        const body = toErrorBody(fastifyRefusal ? new ProtocolError('INVALID_PAYLOAD', `The request was refused: ${(error as Error).message.slice(0, 200)}`) : error);
-        const status = httpStatus(body.error.code);
-        if (status === 500) logger.error({ err: error, url: request.url }, 'agent API request failed');
-        if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="frontdesk-agent"');
-        return reply.code(status).send(body);
-      });
-
-      api.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'No such agent API route.')));
+      applyApiConventions(api, { logger, name: 'agent API' });
 
       // Everything but login needs a valid session.
       api.addHook('preHandler', async (request) => {
@@ -127,7 +116,7 @@ export async function registerAgentApi(app: FastifyInstance, services: AgentServ
 
       api.delete('/messages/:id/label', async (request) => {
         const { id } = parsePayload(idParams, request.params);
-        return { ok: true, removed: await workspace.removeCorrection(id) };
+        return { ok: true, removed: await workspace.removeCorrection(agentOf(request), id) };
       });
 
       api.get('/corrections', async (request) => {
@@ -152,6 +141,17 @@ export async function registerAgentApi(app: FastifyInstance, services: AgentServ
         return { ok: true, answer: await reuse.reject(agentOf(request), id) };
       });
 
+      // The desk's report over a time range (README, "Reports"); `format=csv` downloads it.
+      api.get('/reports', async (request, reply) => {
+        const query = parseReportQuery(request.query);
+        const report = await reports.report(query);
+        if (query.format === 'json') return { ok: true, report };
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('Content-Disposition', `attachment; filename="${reportFileName(report)}"`)
+          .send(reportCsv(report));
+      });
+
       api.get('/agents', async (request) => ({ ok: true, agents: await admin.actingAs(agentOf(request)).listAgents() }));
 
       api.post('/agents', async (request, reply) => {
@@ -167,16 +167,12 @@ export async function registerAgentApi(app: FastifyInstance, services: AgentServ
         const { id } = parsePayload(idParams, request.params);
         return { ok: true, agent: await actions.changeAgent(id, parsePayload(agentChanges, request.body)) };
       });
+
+      // Admin: a visitor's data (find, export, erase) and the audit log.
+      registerDataRightsRoutes(api, admin, agentOf);
     },
     { prefix: '/api/agent' },
   );
-}
-
-function bearer(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1] ?? null;
 }
 
 function agentOf(request: FastifyRequest): AgentPrincipal {

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { AgentAuth, AgentPrincipal } from '../agents/auth.ts';
 import { conversationFilters, uuid } from '../agents/payloads.ts';
 import { CONVERSATION_ACTIONS, type AgentWorkspace } from '../agents/workspace.ts';
+import type { AgentActionRunner } from '../agents/action-runner.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { parsePayload } from '../protocol/payloads.ts';
 import { messagePayload } from './protocol.ts';
@@ -13,6 +14,8 @@ export interface AgentNamespaceOptions {
   workspace: AgentWorkspace;
   auth: AgentAuth;
   logger: Logger;
+  /** `run_action`: an agent runs an intent's action (absent: refused as unavailable). */
+  actionRunner?: AgentActionRunner | undefined;
   /** How long changes are gathered before the queue is pushed again (one query per burst). */
   queueDebounceMs?: number;
 }
@@ -129,9 +132,14 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
       return { ok: true, label: await workspace.correct(principal, input.messageId, input.intent) };
     });
 
-    handle('uncorrect', async (payload) => {
+    handle('uncorrect', async (payload, principal) => {
       const input = parsePayload(uncorrectPayload, payload);
-      return { ok: true, removed: await workspace.removeCorrection(input.messageId) };
+      return { ok: true, removed: await workspace.removeCorrection(principal, input.messageId) };
+    });
+
+    handle('run_action', async (payload, principal) => {
+      if (!options.actionRunner) throw new ProtocolError('NOT_FOUND', 'No actions are configured in this process.');
+      return { ok: true, outcome: await options.actionRunner.run(principal, payload) };
     });
 
     handle('review', async (payload, principal) => {

@@ -11,7 +11,7 @@ import { isDatabaseUnavailable, ProtocolError } from '../protocol/errors.ts';
 import { checkText, parsePayload } from '../protocol/payloads.ts';
 import { csatPayload, feedbackPayload, handoffPayload, handshakeAuth, historyPayload, messagePayload, toHistoryEntry } from './protocol.ts';
 import { admitConnections, socketRequests, type SocketRequestOptions } from './socket-requests.ts';
-import { conversationRoom, deliverToVisitors, resendReply } from './visitor-delivery.ts';
+import { conversationRoom, deliverToVisitors, resendReply, visitorRoom } from './visitor-delivery.ts';
 import type { VisitorTokens } from './visitor-token.ts';
 
 export interface ChatNamespaceOptions {
@@ -95,7 +95,7 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
 
   namespace.on('connection', (socket) => {
     const { session, token } = socket.data as { session: VisitorSession; token: string };
-    void socket.join(conversationRoom(session.conversationId));
+    void socket.join([conversationRoom(session.conversationId), visitorRoom(session.visitorId)]);
     socket.emit('session', {
       visitorToken: token,
       conversationId: session.conversationId,
@@ -147,6 +147,7 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
       await ensureConversation(session);
       // Agents' queues and the answer harvest hear of it; the visitor gets no notice of their own rating.
       await chat.rateAndResolve(session.conversationId, input.score);
+      options.metrics?.csatScores.observe(input.score);
       return { ok: true };
     });
 

@@ -59,7 +59,7 @@ const defaultPublicDir = fileURLToPath(new URL('../../public/', import.meta.url)
 /**
  * Serves everything under `public/`: the embeddable widget (`/widget.js`, from `public/widget/`), the demo shop page (`/`,
  * from `public/demo/index.html`), the agent console (`/console`, with the Socket.IO client at
- * `/console/vendor/socket.io.min.js`) and their files (`public/demo/x.css` at `/demo/x.css`); a
+ * `/console/vendor/socket.io.min.js` and Chart.js at `/console/vendor/chart.umd.min.js`) and their files (`public/demo/x.css` at `/demo/x.css`); a
  * folder's `index.html` is also its URL (`/console/`, `/console`). Every file is read and compressed
  * once at start: the set of URLs is fixed, so no request path ever reaches the file system.
  */
@@ -88,6 +88,8 @@ export async function registerStaticRoutes(app: FastifyInstance, options: Static
   }
   // The console's copy of the Socket.IO client that ships with the server (the widget bundles its own).
   routes.set('/console/vendor/socket.io.min.js', asset(client, CONTENT_TYPES['.js']!, REVALIDATE, false, true));
+  // The charts of the console's Reports tab: Chart.js's UMD build as the package ships it (it defines `Chart`).
+  routes.set('/console/vendor/chart.umd.min.js', asset(await chartJs(), CONTENT_TYPES['.js']!, REVALIDATE, false, true));
 
   for (const [url, entry] of routes) {
     app.get(url, (request, reply) => send(request, reply, entry, allowedOrigins));
@@ -125,8 +127,18 @@ async function widgetBundle(widgetDir: string, client: Buffer): Promise<Buffer> 
 /** The Socket.IO client that ships with the server, so the two always speak the same protocol version. */
 async function socketIoClient(): Promise<Buffer> {
   const socketIoDir = dirname(dirname(createRequire(import.meta.url).resolve('socket.io')));
-  const client = await readFile(join(socketIoDir, 'client-dist', 'socket.io.min.js'), 'utf8');
-  return Buffer.from(client.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'));
+  return withoutSourceMap(await readFile(join(socketIoDir, 'client-dist', 'socket.io.min.js'), 'utf8'));
+}
+
+/** Chart.js's UMD build, from the package's dist/ folder (where its CommonJS entry point lives). */
+async function chartJs(): Promise<Buffer> {
+  const distDir = dirname(createRequire(import.meta.url).resolve('chart.js'));
+  return withoutSourceMap(await readFile(join(distDir, 'chart.umd.min.js'), 'utf8'));
+}
+
+/** A vendor script without its last-line source map comment: the map is not served. */
+function withoutSourceMap(script: string): Buffer {
+  return Buffer.from(script.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'));
 }
 
 /** `demo/x.css` at `/demo/x.css`; `console/index.html` at `/console/` and `/console`; the demo page also at `/`. */

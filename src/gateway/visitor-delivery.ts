@@ -4,6 +4,8 @@ import { toReplyEvent, type StatusEvent } from './protocol.ts';
 
 /** Every visitor connection of a conversation (all tabs, on every process) is in its room. */
 export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
+/** And in its visitor's room, whichever conversation it is in. */
+export const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
 
 /**
  * The one place that tells visitors: every stored reply (the bot's, an agent's with their display
@@ -19,6 +21,14 @@ export function deliverToVisitors(chat: Namespace, events: ConversationEvents): 
     const notice: StatusEvent = { conversationId, status, ...(agentName ? { agent: { name: agentName } } : {}) };
     chat.to(conversationRoom(conversationId)).emit('status', notice);
   });
+}
+
+/**
+ * Closes an erased visitor's connections to this process (every process hears of an erasure and
+ * closes its own); their token was revoked with the erasure, so they cannot come back as that visitor.
+ */
+export function disconnectVisitor(chat: Namespace, visitorId: string): void {
+  chat.local.in(visitorRoom(visitorId)).disconnectSockets(true);
 }
 
 /** A resent message's reply, again, to its sender only: the rest of the room has it already. */

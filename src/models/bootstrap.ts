@@ -42,5 +42,5 @@ export async function ensureActiveModel(options: {
 }): Promise<void> {
   if (await options.registry.active()) return;
   const version = await trainAndRegister({ examples: await options.examples(), unlabelled: await options.unlabelled(), registry: options.registry, dataDir: options.dataDir, logger: options.logger });
-  await options.registry.promote(version.id);
+  await options.registry.promote(version.id, { actor: { kind: 'system', name: 'first start' } });
 }

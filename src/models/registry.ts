@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../store/prisma.ts';
 import { Prisma } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
+import { auditInsert, type AuditActor } from '../store/audit-store.ts';
 import type { ModelVersion } from '../generated/prisma/client.ts';
 
 export type { ModelVersion };
@@ -51,14 +52,22 @@ export class ModelRegistry {
 
   /**
    * Makes a version the active one: the previous active version is retired in the same transaction,
-   * and every server process is told through LISTEN/NOTIFY.
+   * every server process is told through LISTEN/NOTIFY, and the audit log records who did it (the
+   * server itself unless told otherwise) and whether it was a rollback.
    */
-  async promote(reference: string): Promise<ModelVersion> {
+  async promote(reference: string, audit: { actor?: AuditActor; action?: 'model.promote' | 'model.rollback' } = {}): Promise<ModelVersion> {
     const target = await this.find(reference);
     return guarded(() =>
       this.prisma.$transaction(async (tx) => {
+        const previous = await tx.modelVersion.findFirst({ where: { status: 'active', id: { not: target.id } }, orderBy: { promotedAt: 'desc' }, select: { name: true } });
         await tx.modelVersion.updateMany({ where: { status: 'active', id: { not: target.id } }, data: { status: 'retired' } });
         const promoted = await tx.modelVersion.update({ where: { id: target.id }, data: { status: 'active', promotedAt: new Date() } });
+        await tx.$executeRaw(auditInsert({
+          actor: audit.actor ?? { kind: 'system', name: 'frontdesk' },
+          action: audit.action ?? 'model.promote',
+          target: { kind: 'model_version', id: promoted.id },
+          details: { name: promoted.name, previous: previous?.name ?? null },
+        }));
         await tx.$executeRaw`SELECT pg_notify(${MODEL_CHANNEL}, ${promoted.id})`;
         return promoted;
       }),

@@ -5,12 +5,13 @@
 // every process on the database.
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
+import { withAdvisoryLock } from '../store/advisory-lock.ts';
 import type { Catalogue } from '../catalogue/index.ts';
 import type { LabelledExample } from '../nlu/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
+import type { AuditActor } from '../store/audit-store.ts';
 import { labelsChangedSince } from '../store/training-store.ts';
 import { DEFAULT_PROMOTION_MARGIN, type GateReport } from '../evaluation/gate.ts';
 import { learningSets, type LearningSetOptions, type LearningSets } from '../corpus/retraining-sets.ts';
@@ -100,19 +101,9 @@ export function runRetrainJob(job: RetrainJob, onProgress?: (progress: RetrainPr
 
 /** Holds the cluster-wide retraining lock for the duration of `run`; RetrainBusyError when it is taken. */
 export async function withRetrainLock<T>(databaseUrl: string, run: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RETRAIN_LOCK_KEY]);
-    if (!rows[0]?.locked) throw new RetrainBusyError();
-    try {
-      return await run();
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [RETRAIN_LOCK_KEY]).catch(() => {});
-    }
-  } finally {
-    await client.end().catch(() => {});
-  }
+  const outcome = await withAdvisoryLock(databaseUrl, RETRAIN_LOCK_KEY, run);
+  if (!outcome.locked) throw new RetrainBusyError();
+  return outcome.value;
 }
 
 function versionName(prefix: string): string {
@@ -152,7 +143,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     );
     let promoted = false;
     if (gate && report?.decision === 'promote') {
-      version = await registry.promote(version.id);
+      version = await registry.promote(version.id, { actor: { kind: 'system', name: `retraining (${options.trigger ?? 'manual'})` } });
       promoted = true;
     }
     logger.info({ model: name, decision: gate ? report?.decision : 'not gated', reasons: report?.reasons }, 'retraining finished');
@@ -173,14 +164,14 @@ export async function hasNewLabels(prisma: PrismaClient): Promise<boolean> {
  * Rolls back to the version that was active before the current one: the current one is kept as
  * `rejected` (with the rollback in its report) so that a second rollback goes one further back.
  */
-export async function rollback(prisma: PrismaClient, registry: ModelRegistry): Promise<{ from: ModelVersion; to: ModelVersion }> {
+export async function rollback(prisma: PrismaClient, registry: ModelRegistry, actor?: AuditActor): Promise<{ from: ModelVersion; to: ModelVersion }> {
   const current = await registry.active();
   if (!current) throw new Error('no active version to roll back from');
   const previous = await guarded(() =>
     prisma.modelVersion.findFirst({ where: { status: 'retired', promotedAt: { not: null }, id: { not: current.id } }, orderBy: { promotedAt: 'desc' } }),
   );
   if (!previous) throw new Error('no earlier active version to roll back to');
-  const to = await registry.promote(previous.id);
+  const to = await registry.promote(previous.id, { ...(actor ? { actor } : {}), action: 'model.rollback' });
   const report = { ...((current.report as Record<string, unknown> | null) ?? {}), rolledBack: { at: new Date().toISOString(), to: to.name } };
   const from = await guarded(() => prisma.modelVersion.update({ where: { id: current.id }, data: { status: 'rejected', report } }));
   return { from, to };

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The value of `intent` for a bot reply without one of the catalogue's intents. */
+const OTHER_INTENT = 'other';
+
 /** The Prometheus metrics of one server process, served at /metrics. */
 export class Metrics {
   readonly registry = new Registry();
@@ -84,8 +87,43 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Bot replies by intent; the label set is bounded: the catalogue's intents (`setIntents`) and `other`. */
+  readonly repliesByIntent = new Counter({
+    name: 'frontdesk_replies_by_intent_total',
+    help: "Bot replies by intent: one of the catalogue's, or other (a fallback without an intent, or an intent the catalogue no longer has)",
+    labelNames: ['intent'],
+    registers: [this.registry],
+  });
+
+  readonly agentReplies = new Counter({
+    name: 'frontdesk_agent_replies_total',
+    help: "Agents' messages to visitors",
+    registers: [this.registry],
+  });
+
+  readonly csatScores = new Histogram({
+    name: 'frontdesk_csat_score',
+    help: 'End-of-chat satisfaction scores (1 to 5) that visitors gave',
+    buckets: [1, 2, 3, 4, 5],
+    registers: [this.registry],
+  });
+
+  private intents = new Set<string>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'frontdesk_process_' });
+  }
+
+  /** The catalogue's intents: the values of `intent` on frontdesk_replies_by_intent_total besides `other`, each shown from 0. */
+  setIntents(names: readonly string[]): void {
+    this.intents = new Set(names);
+    for (const intent of [...names, OTHER_INTENT]) this.repliesByIntent.inc({ intent }, 0);
+  }
+
+  /** A reply stored for a visitor: the bot's, by intent, or an agent's. */
+  countReply(reply: { role: string; intent: string | null }): void {
+    if (reply.role === 'agent') this.agentReplies.inc();
+    else if (reply.role === 'bot') this.repliesByIntent.inc({ intent: reply.intent !== null && this.intents.has(reply.intent) ? reply.intent : OTHER_INTENT });
   }
 
   setModel(version: string, executionProvider: string): void {

@@ -85,6 +85,14 @@ export class ConversationTakenError extends Error {
   }
 }
 
+/** Thrown for a message to a conversation that was erased meanwhile (or never existed): nothing was written. */
+export class ConversationErasedError extends Error {
+  readonly code = 'CONFLICT';
+  constructor() {
+    super('This conversation no longer exists; reconnect to start a new one.');
+  }
+}
+
 /** The customer a conversation belongs to, as verified when it was written; null: anonymous. */
 export function conversationCustomer(conversation: Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>): VerifiedCustomer | null {
   return conversation.customerId === null ? null : { id: conversation.customerId, email: conversation.customerEmail, name: conversation.customerName };
@@ -170,6 +178,8 @@ export class ChatStore {
           INSERT INTO "Visitor" (id, name, email) VALUES (${visitorId}::uuid, ${value('name')}, ${value('email')})
           ON CONFLICT (id) DO UPDATE SET "lastSeenAt" = now(),
             name = COALESCE(EXCLUDED.name, "Visitor".name), email = COALESCE(EXCLUDED.email, "Visitor".email)
+          -- An erased visitor's context is never stored again (src/store/data-rights-store.ts).
+          WHERE "Visitor"."erasedAt" IS NULL
           RETURNING id
         )
         INSERT INTO "Conversation" (id, "visitorId", language, page, "userAgent", "customerId", "customerEmail", "customerName")
@@ -181,7 +191,7 @@ export class ChatStore {
           "userAgent" = COALESCE(EXCLUDED."userAgent", "Conversation"."userAgent"),
           -- Only an anonymous conversation or the same customer's gets here: the newest claims win.
           "customerId" = EXCLUDED."customerId", "customerEmail" = EXCLUDED."customerEmail", "customerName" = EXCLUDED."customerName"
-        WHERE "Conversation"."visitorId" = EXCLUDED."visitorId"
+        WHERE "Conversation"."visitorId" = EXCLUDED."visitorId" AND "Conversation"."erasedAt" IS NULL
           AND ("Conversation"."customerId" IS NULL OR "Conversation"."customerId" = EXCLUDED."customerId")`),
     );
     if (written === 0) throw new ConversationTakenError();
@@ -193,8 +203,9 @@ export class ChatStore {
   }
 
   /**
-   * Makes every visitor token issued so far invalid at the next handshake (erasing a visitor calls
-   * this). The generation lives on the Visitor row, so an erase keeps that row: it holds no personal data.
+   * Makes every visitor token issued so far invalid at the next handshake (erasing a visitor does the
+   * same in its own transaction: DataRightsStore.eraseVisitors). The generation lives on the Visitor
+   * row, so an erase keeps that row: it holds no personal data.
    */
   async revokeVisitorTokens(visitorId: string): Promise<void> {
     await guarded(() =>
@@ -221,7 +232,11 @@ export class ChatStore {
           WITH ORDINALITY AS t(id, "conversationId", "clientId", text, ord)
       ), inserted AS (
         INSERT INTO "Message" (id, "conversationId", role, "clientId", text)
-        SELECT id, "conversationId", 'visitor'::"MessageRole", "clientId", text FROM input ORDER BY ord
+        SELECT id, "conversationId", 'visitor'::"MessageRole", "clientId", text FROM input i
+        -- Never into an erased conversation: the lock (the one the foreign key takes anyway) waits for
+        -- an erasure in progress, and the condition is then checked on what it wrote.
+        WHERE EXISTS (SELECT 1 FROM "Conversation" c WHERE c.id = i."conversationId" AND c."erasedAt" IS NULL FOR KEY SHARE)
+        ORDER BY ord
         ON CONFLICT ("conversationId", "clientId") DO NOTHING
         RETURNING *
       ), touched AS (
@@ -241,7 +256,7 @@ export class ChatStore {
       // The same clientId was sent to another process, which committed after this statement's
       // snapshot was taken: its row is read again.
       const winner = await this.prisma.message.findUnique({ where: { conversationId_clientId: { conversationId: input.conversationId, clientId: input.clientId } } });
-      if (!winner) throw new Error('a visitor message was neither stored nor found');
+      if (!winner) throw new ConversationErasedError();
       return { message: winner, created: false };
     }));
   }, (size) => this.options.onBatch?.('append_visitor_message', size));
@@ -323,7 +338,7 @@ export class ChatStore {
           "waitingSince" = CASE WHEN i.status = 'waiting_for_agent' THEN now() ELSE c."waitingSince" END,
           "updatedAt" = now()
         FROM input i
-        WHERE c.id = i.conv AND c.status IN ('bot', 'resolved')
+        WHERE c.id = i.conv AND c.status IN ('bot', 'resolved') AND c."erasedAt" IS NULL
         RETURNING c.id
       )
       INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details)

@@ -73,18 +73,27 @@ export class KnowledgeStore {
 
   /**
    * Stores an agent's (redacted) answer to a visitor question, pending review; returns null when the
-   * same answer is stored already.
+   * same answer is stored already, or when its conversation was erased (the lock waits for an
+   * erasure in progress: src/store/data-rights-store.ts).
    */
   async addAgentAnswer(answer: AgentAnswer): Promise<StoredChunk | null> {
-    return guarded(async () => {
-      const existing = await this.prisma.knowledgeChunk.findUnique({
-        where: { kind_source_contentHash: { kind: 'agent_answer', source: answer.source, contentHash: answer.contentHash } },
-      });
-      if (existing) return null;
-      return this.prisma.knowledgeChunk.create({
-        data: { id: randomUUID(), kind: 'agent_answer', source: answer.source, question: answer.question, text: answer.text, contentHash: answer.contentHash, reuseStatus: 'pending' },
-      });
-    });
+    const conversationId = conversationOfSource(answer.source);
+    return guarded(() =>
+      this.prisma.$transaction(async (tx) => {
+        if (conversationId) {
+          const [conversation] = await tx.$queryRaw<Array<{ erasedAt: Date | null }>>`
+            SELECT "erasedAt" FROM "Conversation" WHERE id = ${conversationId}::uuid FOR KEY SHARE`;
+          if (conversation?.erasedAt) return null;
+        }
+        const existing = await tx.knowledgeChunk.findUnique({
+          where: { kind_source_contentHash: { kind: 'agent_answer', source: answer.source, contentHash: answer.contentHash } },
+        });
+        if (existing) return null;
+        return tx.knowledgeChunk.create({
+          data: { id: randomUUID(), kind: 'agent_answer', source: answer.source, question: answer.question, text: answer.text, contentHash: answer.contentHash, reuseStatus: 'pending' },
+        });
+      }),
+    );
   }
 
   /** Harvested answers, newest first. */

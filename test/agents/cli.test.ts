@@ -1,33 +1,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { frontdesk as run } from '../helpers/cli.ts';
 import { temporaryDirectory } from '../helpers/temp.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = temporaryDirectory();
 after(() => dataDir.remove());
 
 /** Runs `frontdesk …` with its own embedded database under a temporary DATA_DIR. */
-function frontdesk(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/frontdesk.js', ...args], {
-      cwd: root,
-      env: { ...process.env, DATA_DIR: dataDir.path, LOG_LEVEL: 'warn' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin ?? '');
-  });
+function frontdesk(args: string[], stdin?: string) {
+  return run(args, { env: { DATA_DIR: dataDir.path, LOG_LEVEL: 'warn' }, ...(stdin === undefined ? {} : { stdin }) });
 }
 
 test('agents add reads the password from stdin, refuses to run without one, and agents list shows the account', async () => {

@@ -362,7 +362,7 @@ describe('corrections', () => {
     const recent = await workspace.corrections(5);
     assert.equal(recent[0]?.messageId, wrong);
 
-    assert.equal(await workspace.removeCorrection(offTopic), true);
+    assert.equal(await workspace.removeCorrection(ann, offTopic), true);
     assert.ok(!(await labelledExamples(prisma)).some((example) => example.intent === 'oos' && example.text === 'what is the weather on mars'));
   });
 

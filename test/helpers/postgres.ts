@@ -2,6 +2,10 @@ import pg from 'pg';
 import { createLogger } from '../../src/observability/logger.ts';
 import { initialiseCluster, postgresRuntime, startCluster, type PostgresProcess } from '../../src/store/embedded-postgres.ts';
 import { freePort } from '../faults/helpers.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { applyMigrations } from '../../src/store/migrate.ts';
+import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
+import { temporaryDirectory } from './temp.ts';
 
 export interface TestCluster {
   /** The `frontdesk` database, as the superuser the cluster was created with. */
@@ -35,5 +39,23 @@ export async function startTestCluster(databaseDir: string, superuser: { user: s
       running = await startCluster(runtime, databaseDir, port, logger);
     },
     stop: () => running.stop(),
+  };
+}
+
+/** An embedded Postgres of the test's own (as the app's role), migrated, with a Prisma client; `close` stops it and removes its folder. */
+export async function migratedDatabase(poolSize = 2): Promise<{ url: string; prisma: PrismaClient; close(): Promise<void> }> {
+  const logger = createLogger('silent');
+  const dir = temporaryDirectory();
+  const database = await openDatabase({ dataDir: dir.path, logger });
+  await applyMigrations(database.url, logger);
+  const prisma = createPrismaClient(database.url, poolSize);
+  return {
+    url: database.url,
+    prisma,
+    async close() {
+      await prisma.$disconnect();
+      await database.stop();
+      dir.remove();
+    },
   };
 }

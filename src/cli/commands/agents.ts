@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { AgentAuth, MIN_PASSWORD_LENGTH, toPublicAgent } from '../../agents/auth.ts';
 import { AgentStore } from '../../store/agent-store.ts';
-import { withDatabase } from '../context.ts';
+import { AuditStore } from '../../store/audit-store.ts';
+import { cliActor, withDatabase } from '../context.ts';
 
 interface AddOptions {
   email: string;
@@ -28,6 +29,7 @@ export function registerAgentsCommand(program: Command): void {
       await withDatabase(async ({ prisma }) => {
         const auth = new AgentAuth(new AgentStore(prisma));
         const agent = await auth.createAgent({ email: options.email, name: options.name, password, role: options.role });
+        await new AuditStore(prisma).record({ actor: cliActor(), action: 'agent.create', target: { kind: 'agent', id: agent.id }, details: { role: agent.role } });
         process.stdout.write(`Created ${agent.role} ${agent.email} (${agent.id}).\n`);
       });
     });

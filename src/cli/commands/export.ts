@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import { withDatabase } from '../context.ts';
+import { cliActor, withDatabase } from '../context.ts';
+import { AuditStore } from '../../store/audit-store.ts';
 import { exportConversations, exportLabelled } from '../../corpus/export.ts';
 
 export function registerExportCommand(program: Command): void {
@@ -19,6 +20,7 @@ export function registerExportCommand(program: Command): void {
           out.end();
           await finished(out);
         }
+        await new AuditStore(prisma).record({ actor: cliActor(), action: 'training_examples.export', details: { conversations: Boolean(options.conversations), count } });
         process.stderr.write(`exported ${count} ${options.conversations ? 'conversations' : 'labelled messages'}\n`);
       }),
     );

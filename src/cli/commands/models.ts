@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ModelRegistry } from '../../models/registry.ts';
-import { withDatabase } from '../context.ts';
+import { cliActor, withDatabase } from '../context.ts';
 import { rollback } from '../../models/retrain.ts';
 
 export function registerModelsCommand(program: Command): void {
@@ -27,7 +27,7 @@ export function registerModelsCommand(program: Command): void {
     .description('Make a version the active one; every running server switches to it')
     .action((name: string) =>
       withDatabase(async ({ prisma }) => {
-        const promoted = await new ModelRegistry(prisma).promote(name);
+        const promoted = await new ModelRegistry(prisma).promote(name, { actor: cliActor() });
         process.stdout.write(`${promoted.name} is now active.\n`);
       }),
     );
@@ -37,7 +37,7 @@ export function registerModelsCommand(program: Command): void {
     .description('Make the previously active version active again; the current one is kept as rejected')
     .action(() =>
       withDatabase(async ({ prisma }) => {
-        const { from, to } = await rollback(prisma, new ModelRegistry(prisma));
+        const { from, to } = await rollback(prisma, new ModelRegistry(prisma), cliActor());
         process.stdout.write(`${to.name} is now active (rolled back from ${from.name}, now rejected).\n`);
       }),
     );
