@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { ActionClient, ActionResult } from '../actions/client.ts';
 import { actionCustomer } from '../actions/protocol.ts';
 import type { IntentCatalogueView, SlotValue } from '../dialogue/policy.ts';
-import type { Logger } from '../observability/logger.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { parsePayload } from '../protocol/payloads.ts';
 import { conversationCustomer } from '../store/chat-store.ts';
 import { guarded } from '../store/errors.ts';
 import type { PrismaClient } from '../store/prisma.ts';
-import type { AgentPrincipal } from './auth.ts';
+import { AuditStore } from '../store/audit-store.ts';
+import { agentActor, type AgentPrincipal } from './auth.ts';
 import { uuid } from './payloads.ts';
 
 /** What the console sends to run an intent's action for a conversation. */
@@ -33,14 +33,17 @@ export type AgentActionOutcome =
  * answer is shown to the agent only, who decides what to tell the visitor.
  */
 export class AgentActionRunner {
+  private readonly audit: AuditStore;
+
   constructor(
     private readonly options: {
       prisma: PrismaClient;
       actions: Pick<ActionClient, 'call'>;
       catalogue: () => IntentCatalogueView;
-      logger: Logger;
     },
-  ) {}
+  ) {
+    this.audit = new AuditStore(options.prisma);
+  }
 
   async run(principal: AgentPrincipal, payload: unknown): Promise<AgentActionOutcome> {
     const input = parsePayload(runActionPayload, payload);
@@ -63,7 +66,13 @@ export class AgentActionRunner {
       language,
       confirmed: input.confirmed,
     });
-    this.options.logger.info({ agentId: principal.id, conversationId: input.conversationId, action: action.name, ok: result.ok, confirmed: input.confirmed }, 'agent ran an action');
+    // Ids and outcomes only: the slots may hold what the visitor typed.
+    await this.audit.record({
+      actor: agentActor(principal),
+      action: 'action.run',
+      target: { kind: 'conversation', id: input.conversationId },
+      details: { action: action.name, intent: input.intent, confirmed: input.confirmed, ok: result.ok, response: result.ok ? result.data.type : result.reason },
+    });
     return outcome(result, (template, variables) => catalogue.renderTemplate(input.intent, template, language, { ...input.slots, ...variables }));
   }
 }

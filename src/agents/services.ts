@@ -56,6 +56,6 @@ export function createAgentServices(options: {
     admin: new AgentAdmin({ auth, accounts, workspace, audit, rights: new DataRights(options.prisma) }),
     reuse: new ReuseReview(new KnowledgeStore(options.prisma), audit),
     reports: new DeskReports(new ReportStore(options.prisma)),
-    ...(options.actions ? { actionRunner: new AgentActionRunner({ prisma: options.prisma, actions: options.actions.client, catalogue: options.actions.catalogue, logger: options.logger }) } : {}),
+    ...(options.actions ? { actionRunner: new AgentActionRunner({ prisma: options.prisma, actions: options.actions.client, catalogue: options.actions.catalogue }) } : {}),
   };
 }

@@ -87,6 +87,10 @@ test('an agent runs an action for the conversation\'s customer: the answer comes
 
   const messages = await desk.prisma.message.count({ where: { conversationId: session.conversationId } });
   assert.equal(messages, 2, 'nothing reached the visitor');
+  // Every run is in the audit log, by whom and with what outcome (no slot values: they are the visitor's).
+  const audited = await desk.prisma.auditEvent.findMany({ where: { action: 'action.run', targetId: session.conversationId }, orderBy: { seq: 'asc' } });
+  assert.deepEqual(audited.map((event) => (event.details as { response: string }).response), ['answer', 'confirm', 'answer', 'answer']);
+  assert.ok(audited.every((event) => !JSON.stringify(event.details).includes('60315')));
   for (const [payload, code] of [
     [{ conversationId: session.conversationId, intent: 'greeting', slots: {} }, 'UNKNOWN_INTENT'],
     [{ conversationId: '00000000-0000-4000-8000-000000000000', intent: 'track_order', slots: {} }, 'NOT_FOUND'],
