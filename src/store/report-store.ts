@@ -180,6 +180,50 @@ const TIMES = Prisma.sql`count("firstResponse")::int AS "firstResponses",
   percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution) AS "resolutionMedian",
   percentile_cont(0.9) WITHIN GROUP (ORDER BY resolution) AS "resolutionP90"`;
 
+/** A conversation's row `r` in "ReportConversation": as HANDED_OVER, FIRST_RESPONSE and RESOLUTION say of `c` and `e`. */
+const SUMMARY = {
+  /** Both moments known: the only rows with a first-response or resolution time ("ReportConversation_escalated_idx"). */
+  escalated: Prisma.sql`r."handoffAt" IS NOT NULL AND r."agentAt" IS NOT NULL`,
+  handedOver: Prisma.sql`(r.assigned OR r.status IN ('waiting_for_agent', 'agent') OR r."handoffAt" IS NOT NULL OR r."agentAt" IS NOT NULL)`,
+  firstResponse: Prisma.sql`CASE WHEN r."agentAt" >= r."handoffAt" THEN extract(epoch FROM r."agentAt" - r."handoffAt")::float8 END`,
+  resolution: Prisma.sql`CASE WHEN r.status = 'resolved' AND r."agentAt" IS NOT NULL AND r."resolvedAt" >= r."handoffAt"
+    THEN extract(epoch FROM r."resolvedAt" - r."handoffAt")::float8 END`,
+};
+/** A conversation's group from its row `r` (by intent or version: `k`, one row per intent or version that answered in it, else NULL). */
+const SUMMARY_KEY: Record<ReportGrouping, Prisma.Sql> = {
+  day: Prisma.sql`(r."createdAt" AT TIME ZONE 'UTC')::date`,
+  week: Prisma.sql`date_trunc('week', r."createdAt" AT TIME ZONE 'UTC')::date`,
+  language: Prisma.sql`r.language`,
+  intent: Prisma.sql`k.key`,
+  modelVersion: Prisma.sql`k.key`,
+};
+const SUMMARY_ANSWERED: Partial<Record<ReportGrouping, Prisma.Sql>> = {
+  intent: Prisma.sql`CROSS JOIN LATERAL unnest(CASE WHEN r.intents = '{}' THEN '{NULL}'::text[] ELSE r.intents END) k(key)`,
+  modelVersion: Prisma.sql`CROSS JOIN LATERAL unnest(CASE WHEN r."modelVersionIds" = '{}' THEN '{NULL}'::uuid[] ELSE r."modelVersionIds" END) k(key)`,
+};
+/** A row of "ReportConversationDay" `d` of its kind ('language' for days, weeks and languages), grouped. */
+const CONVERSATION_ROLLUP_KEY: Record<ReportGrouping, Prisma.Sql> = {
+  day: Prisma.sql`d.day`,
+  week: Prisma.sql`date_trunc('week', d.day::timestamp)::date`,
+  language: Prisma.sql`d.key`,
+  intent: Prisma.sql`d.key`,
+  modelVersion: Prisma.sql`d.key::uuid`,
+};
+/** A row of "ReportMessageDay" `d`, grouped (weeks are added up from days). */
+const ROLLUP_KEY: Record<ReportGrouping, Prisma.Sql> = {
+  day: Prisma.sql`d.day`,
+  week: Prisma.sql`d.day`,
+  language: Prisma.sql`d.language`,
+  intent: Prisma.sql`d.intent`,
+  modelVersion: Prisma.sql`d."modelVersionId"`,
+};
+
+interface ThumbRow {
+  key: string | null;
+  up: number;
+  down: number;
+}
+
 interface MessageRow {
   key: string | null;
   visitors: number;
@@ -217,9 +261,22 @@ interface TimeRow {
   resolutionP90: number | null;
 }
 
+export interface ReportStoreOptions {
+  /**
+   * Read the rollups of migration 20261201300000_report_rollups (default): whole UTC days of message
+   * and conversation counts from "ReportMessageDay" and "ReportConversationDay", partial days and
+   * agents' times from the raw tables and "ReportConversation". false: every figure from the raw
+   * tables (tests compare the two; after an erasure only the rollups keep its counts).
+   */
+  rollups?: boolean;
+}
+
 /** The report's queries: aggregates over a time range, computed by Postgres (indexes: migration 20261201100000_reports_indexes). */
 export class ReportStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: ReportStoreOptions = {},
+  ) {}
 
   /**
    * Messages written in the range, by author and by the bot's source, and visitors' thumbs given in
@@ -227,40 +284,14 @@ export class ReportStore {
    */
   async messageCounts(range: ReportRange, grouping: ReportGrouping): Promise<Grouped<MessageCounts>> {
     const key = KEYS[grouping];
-    const [rows, thumbs] = await Promise.all([
-      // One row per group, its counts as FILTERed aggregates: hashing the group alone is about twice as
-      // fast as grouping by author and source too.
-      guarded(() => this.prisma.$queryRaw<MessageRow[]>`
-        SELECT ${key.output} AS key,
-          count(*) FILTER (WHERE m.role = 'visitor')::int AS visitors,
-          count(*) FILTER (WHERE m.role = 'bot')::int AS bot,
-          count(*) FILTER (WHERE m.role = 'bot' AND m."replyToId" IS NOT NULL)::int AS answers,
-          count(*) FILTER (WHERE m.role = 'agent')::int AS agents,
-          count(*) FILTER (WHERE m.source = 'handoff')::int AS handoffs,
-          count(*) FILTER (WHERE m.source = 'clarify')::int AS clarifications,
-          count(*) FILTER (WHERE m.source = 'retrieval')::int AS retrievals,
-          count(*) FILTER (WHERE m.role = 'bot' AND m."replyToId" IS NOT NULL AND ${UNANSWERED.m})::int AS unanswered,
-          count(*) FILTER (WHERE m.role = 'bot' AND m."replyToId" IS NOT NULL AND NOT ${UNANSWERED.m} AND ${UNSURE.m})::int AS unsure
-        FROM (
-          SELECT ${key.message} AS key, m.role, m.source, m.intent, m.confidence, m."replyToId"
-          FROM "Message" m ${key.messageJoin}
-          WHERE m."createdAt" >= ${range.from} AND m."createdAt" < ${range.to}
-        ) m
-        GROUP BY key`),
-      // Thumbs given in the range; by day, the day given (minutes after the message, as a rule);
-      // else each rated message is looked up by id for its group (OFFSET 0: rather than scanning
-      // every message for a hash join).
-      guarded(() => this.prisma.$queryRaw<Array<{ key: string | null; up: number; down: number }>>`
-        SELECT ${key.output} AS key, count(*) FILTER (WHERE rating = 'up')::int AS up, count(*) FILTER (WHERE rating = 'down')::int AS down
-        FROM (
-          SELECT ${key.thumbs ?? key.message} AS key, f.rating
-          FROM "Feedback" f
-          ${key.thumbs ? Prisma.empty : Prisma.sql`CROSS JOIN LATERAL (SELECT m.intent, m."modelVersionId", m."conversationId" FROM "Message" m WHERE m.id = f."messageId" OFFSET 0) m`}
-          ${key.thumbs ? Prisma.empty : key.messageJoin}
-          WHERE f."createdAt" >= ${range.from} AND f."createdAt" < ${range.to}
-        ) s
-        GROUP BY key`),
-    ]);
+    // The whole UTC days of the range from the rollup, the partial days at either end from the raw tables.
+    const days = this.options.rollups === false ? null : wholeDays(range);
+    const parts = days
+      ? [this.rollupMessageRows(days, grouping), ...edgesOf(range, days).map((edge) => this.rawMessageRows(edge, key))]
+      : [this.rawMessageRows(range, key)];
+    const results = await Promise.all(parts);
+    const rows = results.flatMap((result) => result.rows);
+    const thumbs = results.flatMap((result) => result.thumbs);
     const weekly = grouping === 'week' ? weekOf : (day: string | null) => day;
     const groups = new Map<string | null, MessageCounts>();
     const total = emptyMessageCounts();
@@ -293,6 +324,64 @@ export class ReportStore {
     return { total, groups };
   }
 
+  /** The counts of the messages written in the range and of the thumbs given in it, from the raw tables, per group. */
+  private async rawMessageRows(range: ReportRange, key: KeySql): Promise<{ rows: MessageRow[]; thumbs: ThumbRow[] }> {
+    const [rows, thumbs] = await Promise.all([
+      // One row per group, its counts as FILTERed aggregates: hashing the group alone is about twice as
+      // fast as grouping by author and source too.
+      guarded(() => this.prisma.$queryRaw<MessageRow[]>`
+        SELECT ${key.output} AS key,
+          count(*) FILTER (WHERE m.role = 'visitor')::int AS visitors,
+          count(*) FILTER (WHERE m.role = 'bot')::int AS bot,
+          count(*) FILTER (WHERE m.role = 'bot' AND m."replyToId" IS NOT NULL)::int AS answers,
+          count(*) FILTER (WHERE m.role = 'agent')::int AS agents,
+          count(*) FILTER (WHERE m.source = 'handoff')::int AS handoffs,
+          count(*) FILTER (WHERE m.source = 'clarify')::int AS clarifications,
+          count(*) FILTER (WHERE m.source = 'retrieval')::int AS retrievals,
+          count(*) FILTER (WHERE m.role = 'bot' AND m."replyToId" IS NOT NULL AND ${UNANSWERED.m})::int AS unanswered,
+          count(*) FILTER (WHERE m.role = 'bot' AND m."replyToId" IS NOT NULL AND NOT ${UNANSWERED.m} AND ${UNSURE.m})::int AS unsure
+        FROM (
+          SELECT ${key.message} AS key, m.role, m.source, m.intent, m.confidence, m."replyToId"
+          FROM "Message" m ${key.messageJoin}
+          WHERE m."createdAt" >= ${range.from} AND m."createdAt" < ${range.to}
+        ) m
+        GROUP BY key`),
+      // Thumbs given in the range; by day, the day given (minutes after the message, as a rule);
+      // else each rated message is looked up by id for its group (OFFSET 0: rather than scanning
+      // every message for a hash join).
+      guarded(() => this.prisma.$queryRaw<ThumbRow[]>`
+        SELECT ${key.output} AS key, count(*) FILTER (WHERE rating = 'up')::int AS up, count(*) FILTER (WHERE rating = 'down')::int AS down
+        FROM (
+          SELECT ${key.thumbs ?? key.message} AS key, f.rating
+          FROM "Feedback" f
+          ${key.thumbs ? Prisma.empty : Prisma.sql`CROSS JOIN LATERAL (SELECT m.intent, m."modelVersionId", m."conversationId" FROM "Message" m WHERE m.id = f."messageId" OFFSET 0) m`}
+          ${key.thumbs ? Prisma.empty : key.messageJoin}
+          WHERE f."createdAt" >= ${range.from} AND f."createdAt" < ${range.to}
+        ) s
+        GROUP BY key`),
+    ]);
+    return { rows, thumbs };
+  }
+
+  /** The same from "ReportMessageDay", for whole UTC days (rows the triggers took back down to nothing left out). */
+  private async rollupMessageRows(days: { from: string; to: string }, grouping: ReportGrouping): Promise<{ rows: MessageRow[]; thumbs: ThumbRow[] }> {
+    const key = KEYS[grouping];
+    const summed = await guarded(() => this.prisma.$queryRaw<Array<MessageRow & ThumbRow>>`
+      SELECT ${key.output} AS key, sum(visitors)::int AS visitors, sum(bot)::int AS bot, sum(answers)::int AS answers, sum(agents)::int AS agents,
+        sum(handoffs)::int AS handoffs, sum(clarifications)::int AS clarifications, sum(retrievals)::int AS retrievals,
+        sum(unanswered)::int AS unanswered, sum(unsure)::int AS unsure, sum("thumbsUp")::int AS up, sum("thumbsDown")::int AS down
+      FROM (
+        SELECT ${ROLLUP_KEY[grouping]} AS key, d.* FROM "ReportMessageDay" d
+        WHERE d.day >= ${days.from}::date AND d.day < ${days.to}::date
+      ) d
+      GROUP BY key`);
+    const counted = (row: MessageRow) => row.visitors + row.bot + row.agents !== 0;
+    return {
+      rows: summed.filter(counted).map(({ up: _up, down: _down, ...row }) => row),
+      thumbs: summed.filter((row) => row.up !== 0 || row.down !== 0).map((row) => ({ key: row.key, up: row.up, down: row.down })),
+    };
+  }
+
   /**
    * Conversations started in the range: containment, CSAT, agents' first-response and resolution
    * times. Counts are hashed over every conversation; medians are sorted over those that reached a
@@ -300,6 +389,7 @@ export class ReportStore {
    * total; else the groups' counts add up to it.
    */
   async conversationCounts(range: ReportRange, grouping: ReportGrouping): Promise<Grouped<ConversationCounts>> {
+    if (this.options.rollups !== false) return this.summaryConversationCounts(range, grouping);
     const key = KEYS[grouping];
     if (!key.byReply) {
       const [counts, times] = await Promise.all([this.countRows(range, key.conversation, key.output), this.timeRows(range, key.conversation, key.output, true)]);
@@ -308,6 +398,77 @@ export class ReportStore {
     const every = Prisma.sql`NULL::text`;
     const [groups, [total], totalTimes] = await Promise.all([this.answeredInRows(range, key), this.countRows(range, every, every), this.timeRows(range, every, every, false)]);
     return groupedConversations(groups, [...groups.map((row) => ({ ...row, total: 0 })), ...totalTimes.map((row) => ({ ...row, total: 1 }))], total ?? sumCounts([]));
+  }
+
+  /**
+   * The same from the rollups: counts of whole UTC days from "ReportConversationDay", of the partial
+   * days at either end from "ReportConversation" (a row per conversation, kept by triggers, with its
+   * handoff, first agent message and the intents and versions that answered in it); first-response
+   * and resolution times from the rows of the conversations an agent wrote in after a handoff
+   * ("ReportConversation_escalated_idx"), which the percentiles sort. By intent or version, a
+   * conversation counts in each intent's (or version's) group, and once in the total.
+   */
+  private async summaryConversationCounts(range: ReportRange, grouping: ReportGrouping): Promise<Grouped<ConversationCounts>> {
+    const key = KEYS[grouping];
+    const answered = SUMMARY_ANSWERED[grouping];
+    const every = Prisma.sql`NULL::text`;
+    type Grouping = 'groups' | 'total' | 'both';
+    const totalSql = (grouped: Grouping) => (grouped === 'both' ? Prisma.sql`GROUPING(key)` : grouped === 'total' ? Prisma.sql`1` : Prisma.sql`0`);
+    const groupSql = (grouped: Grouping) => (grouped === 'both' ? Prisma.sql`GROUP BY GROUPING SETS ((key), ())` : Prisma.sql`GROUP BY key`);
+    const counts = (part: ReportRange, keySql: Prisma.Sql, join: Prisma.Sql, output: Prisma.Sql, grouped: Grouping) => guarded(() => this.prisma.$queryRaw<Array<CountRow & { total: number }>>`
+      SELECT ${output} AS key, ${totalSql(grouped)}::int AS total, ${COUNTS}
+      FROM (
+        SELECT ${keySql} AS key, r.csat, ${SUMMARY.handedOver} AS "handedOver"
+        FROM "ReportConversation" r ${join}
+        WHERE r."createdAt" >= ${part.from} AND r."createdAt" < ${part.to}
+      ) conversation
+      ${groupSql(grouped)}`);
+    const rolledUp = (days: { from: string; to: string }, kind: string, keySql: Prisma.Sql, output: Prisma.Sql, grouped: Grouping) => guarded(() => this.prisma.$queryRaw<Array<CountRow & { total: number }>>`
+      SELECT ${output} AS key, ${totalSql(grouped)}::int AS total, sum(conversations)::int AS conversations, sum(contained)::int AS contained,
+        sum(csat1)::int AS csat1, sum(csat2)::int AS csat2, sum(csat3)::int AS csat3, sum(csat4)::int AS csat4, sum(csat5)::int AS csat5
+      FROM (
+        SELECT ${keySql} AS key, d.conversations, d.contained, d.csat1, d.csat2, d.csat3, d.csat4, d.csat5 FROM "ReportConversationDay" d
+        WHERE d.kind = ${kind} AND d.day >= ${days.from}::date AND d.day < ${days.to}::date
+      ) d
+      ${groupSql(grouped)}`);
+    const times = (keySql: Prisma.Sql, join: Prisma.Sql, output: Prisma.Sql, grouped: Grouping) => guarded(() => this.prisma.$queryRaw<TimeRow[]>`
+      SELECT ${output} AS key, ${totalSql(grouped)}::int AS total, ${TIMES}
+      FROM (
+        SELECT ${keySql} AS key, ${SUMMARY.firstResponse} AS "firstResponse", ${SUMMARY.resolution} AS resolution
+        FROM "ReportConversation" r ${join}
+        WHERE r."createdAt" >= ${range.from} AND r."createdAt" < ${range.to} AND ${SUMMARY.escalated}
+      ) escalated
+      ${groupSql(grouped)}`);
+
+    const days = wholeDays(range);
+    const parts = days ? edgesOf(range, days) : [range];
+    const countQueries: Array<Promise<Array<CountRow & { total: number }>>> = [];
+    const kind = answered ? grouping : 'language';
+    if (days) {
+      countQueries.push(rolledUp(days, kind, CONVERSATION_ROLLUP_KEY[grouping], key.output, answered ? 'groups' : 'both'));
+      if (answered) countQueries.push(rolledUp(days, 'language', every, every, 'total'));
+    }
+    for (const part of parts) {
+      countQueries.push(counts(part, SUMMARY_KEY[grouping], answered ?? Prisma.empty, key.output, answered ? 'groups' : 'both'));
+      if (answered) countQueries.push(counts(part, every, Prisma.empty, every, 'total'));
+    }
+    const timeQueries = answered
+      ? [times(SUMMARY_KEY[grouping], answered, key.output, 'groups'), times(every, Prisma.empty, every, 'total')]
+      : [times(SUMMARY_KEY[grouping], Prisma.empty, key.output, 'both')];
+    const [countParts, timeParts] = await Promise.all([Promise.all(countQueries), Promise.all(timeQueries)]);
+    // Each part's groups (a group of no conversations left out: a row the triggers took back to nothing) and totals, added up.
+    const groups = new Map<string | null, CountRow>();
+    const total = sumCounts([]);
+    for (const row of countParts.flat()) {
+      if (row.total === 1) {
+        addCounts(total, row);
+        continue;
+      }
+      if (row.conversations === 0) continue;
+      const group = groups.get(row.key) ?? { ...sumCounts([]), key: row.key };
+      groups.set(row.key, addCounts(group, row));
+    }
+    return groupedConversations([...groups.values()], timeParts.flat(), total);
   }
 
   /** Conversations, those that never reached a person, and their CSAT scores, per group. */
@@ -467,11 +628,36 @@ export function weekOf(day: string | null): string | null {
   return date.toISOString().slice(0, 10);
 }
 
+/** The whole UTC days of a range (YYYY-MM-DD, `to` excluded); null when it covers none. */
+export function wholeDays(range: ReportRange): { from: string; to: string } | null {
+  const first = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;
+  const last = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
+  if (first >= last) return null;
+  return { from: new Date(first).toISOString().slice(0, 10), to: new Date(last).toISOString().slice(0, 10) };
+}
+
+/** The partial days of a range around its whole days. */
+function edgesOf(range: ReportRange, days: { from: string; to: string }): ReportRange[] {
+  const first = new Date(`${days.from}T00:00:00Z`);
+  const last = new Date(`${days.to}T00:00:00Z`);
+  return [
+    ...(range.from < first ? [{ from: range.from, to: first }] : []),
+    ...(last < range.to ? [{ from: last, to: range.to }] : []),
+  ];
+}
+
+const DAY_MS = 86_400_000;
+
 /** Every group's counts added up (the total, where each conversation is in one group). */
 function sumCounts(rows: CountRow[]): CountRow {
   const total: CountRow = { key: null, conversations: 0, contained: 0, csat1: 0, csat2: 0, csat3: 0, csat4: 0, csat5: 0 };
   for (const row of rows) for (const field of ['conversations', 'contained', 'csat1', 'csat2', 'csat3', 'csat4', 'csat5'] as const) total[field] += row[field];
   return total;
+}
+
+function addCounts(into: CountRow, row: CountRow): CountRow {
+  for (const field of ['conversations', 'contained', 'csat1', 'csat2', 'csat3', 'csat4', 'csat5'] as const) into[field] += row[field];
+  return into;
 }
 
 function groupedConversations(counts: CountRow[], times: TimeRow[], total: CountRow): Grouped<ConversationCounts> {
