@@ -30,10 +30,12 @@ const LAYERS = [
     ['protocol', '^src/protocol/', 'error codes clients see, payload validation'],
     ['shop', '^src/shop/', 'the reference shop: demo orders behind a signed action webhook'],
     ['privacy', '^src/privacy/', "a visitor's data rights (find, export, erase) and retention"],
+    ['availability', '^src/availability/', "business hours, agents' presence, the offline follow-up by e-mail"],
   ],
   [
     ['corpus', '^src/corpus/', 'what models learn from: import, export, redaction, training sets'],
     ['fitting', '^src/fitting/', 'training a model'],
+    ['attachments', '^src/attachments/', 'files visitors and agents send: type checked by content, signed URLs, a blob store'],
   ],
   [
     ['dialogue', '^src/dialogue/', 'the decision: policy, service, knowledge fallback'],

@@ -31,12 +31,20 @@ declare global {
     messageOf(error: unknown): string;
     /** The session's token, for a request that `api` cannot make (a download). */
     token(): string | null;
+    /** The `/agent` connection, once signed in. */
+    socket(): import('socket.io-client').Socket | null;
+    /** The open conversation's id. */
+    selected(): string | null;
   }
   type ConsoleContent = Node | string | number | null | undefined | false;
 
   interface DocumentEventMap {
     /** The console switched to the tab named in `detail`. */
     'console:tab': CustomEvent<string | undefined>;
+    /** The `/agent` connection was made (app.js), for agent-tools.js. */
+    'console:socket': CustomEvent<import('socket.io-client').Socket>;
+    /** The open transcript's messages were drawn (#messages, one item per message, in this order). */
+    'console:messages': CustomEvent<{ conversationId: string; createdAt: string[]; canReply: boolean }>;
   }
 
   interface Window {

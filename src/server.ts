@@ -39,7 +39,15 @@ import { mountReferenceShop } from './shop/webhook.ts';
 import { assertPortFree, explainListenError, runWithinBudget } from './lifecycle.ts';
 import { followErasures } from './privacy/data-rights.ts';
 import { startRetention } from './privacy/retention.ts';
+import { DeskAvailability, startLongWaitSweeper } from './availability/desk.ts';
+import { AgentPresence } from './availability/presence.ts';
+import { FollowupMailer } from './availability/followup-mailer.ts';
 import { disconnectVisitor } from './gateway/visitor-delivery.ts';
+import { registerAgentToolsRoutes } from './gateway/agent-tools-api.ts';
+import { attachTypingIndicators } from './gateway/typing.ts';
+import { AgentTools } from './agents/agent-tools.ts';
+import { Attachments } from './attachments/attachments.ts';
+import { PostgresBlobStore } from './attachments/blob-store.ts';
 
 /** After the grace period, how long releasing sockets, pools and the model may take before shutdown moves on. */
 const RELEASE_BUDGET_MS = 3_000;
@@ -145,8 +153,25 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       maxMessageChars: config.maxMessageChars,
       actions: { client: actions, catalogue: () => catalogue },
     });
-    attachAgentNamespace(io, { workspace: agents.workspace, auth: agents.auth, actionRunner: agents.actionRunner, logger: agentLogger });
+    // When the desk is staffed, agents' presence, the offline follow-up by e-mail (src/availability).
+    const desk = new DeskAvailability({ prisma: db, hours: config.businessHours });
+    const presence = new AgentPresence(desk, agentLogger.child({ component: 'presence' }));
+    const mailer = config.smtp ? new FollowupMailer(config.smtp, desk.store, logger.child({ component: 'followup-mail' })) : null;
+    if (mailer) events.on('replied', (reply, agentName) => void (agentName !== null && mailer.agentReplied(reply, agentName)));
+    attachAgentNamespace(io, { presence, workspace: agents.workspace, auth: agents.auth, actionRunner: agents.actionRunner, logger: agentLogger });
     await registerAgentApi(http, agents, agentLogger);
+    // Agents' tools (README, "Agents' tools"): canned replies, internal notes, attachments, typing indicators.
+    await registerAgentToolsRoutes(http, {
+      io,
+      auth: agents.auth,
+      workspace: agents.workspace,
+      tools: new AgentTools(db, config.maxMessageChars),
+      attachments: new Attachments({ prisma: db, blobs: new PostgresBlobStore(db), secret: config.secretKey ?? (await sharedSecret(db, 'attachment-url')), maxBytes: config.attachmentMaxBytes }),
+      tokens,
+      allowedOrigins: config.allowedOrigins,
+      logger: agentLogger,
+    });
+    attachTypingIndicators(io);
     const dialogue = new DialogueService({
       store,
       catalogue: () => catalogue,
@@ -161,7 +186,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
       onAnswered: (outcome) => void agents.workspace.observeAnswer(outcome),
       events,
+      availability: desk,
     });
+    const longWaits = config.handoffWaitOfflineMs === null ? null : startLongWaitSweeper({ desk, waitMs: config.handoffWaitOfflineMs, offer: (id) => dialogue.offerOffline(id), logger });
 
     // A resolved conversation's agent answers are stored redacted for reuse review (docs/retrieval.md).
     events.on('resolved', (conversationId) => {
@@ -245,6 +272,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             return discovery.close();
           }],
           ['retention', () => retention.stop()],
+          ['long waits', async () => longWaits?.stop()],
           ['in-flight replies', () => dialogue.drain()],
         ], config.shutdownGraceMs, logger);
         await runWithinBudget([
@@ -252,7 +280,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             io.disconnectSockets(true);
             return new Promise<void>((resolve) => io.close(() => resolve()));
           }],
+          ['agent presence', () => presence.close()],
           ['scale-out', () => scaleOut.close()],
+          ['follow-up mail', async () => mailer?.close()],
           ['erasure listener', () => erasureListener.close()],
           ['http', () => http.close()],
           ['actions', async () => actions.close()],

@@ -162,7 +162,7 @@
   }
 
   // What views in files of their own (reports.js) use: the API with this tab's session, and `h`.
-  window.frontdeskConsole = Object.freeze({ api, h, messageOf, token: () => state.token });
+  window.frontdeskConsole = Object.freeze({ api, h, messageOf, token: () => state.token, socket: () => state.socket, selected: () => state.selected });
 
   // ---------------------------------------------------------------------------------------------
   // Sign-in
@@ -240,6 +240,8 @@
   function connect() {
     const socket = io('/agent', { auth: { token: state.token } });
     state.socket = socket;
+    // agent-tools.js listens on it too (notes, attachments, typing, notifications).
+    document.dispatchEvent(new CustomEvent('console:socket', { detail: socket }));
     socket.on('connect', () => {
       setConnection(true);
       // Rooms do not survive a reconnection: follow the open conversation again.
@@ -840,6 +842,8 @@
     const replies = new Map();
     for (const message of transcript.messages) if (message.role === 'bot' && message.replyTo) replies.set(message.replyTo, message);
     list.replaceChildren(...transcript.messages.map((message) => messageItem(transcript, message, replies.get(message.messageId))));
+    // agent-tools.js adds the conversation's notes and attachments in between, by time.
+    document.dispatchEvent(new CustomEvent('console:messages', { detail: { conversationId: transcript.id, createdAt: transcript.messages.map((message) => message.createdAt), canReply: transcript.actions.includes('reply') } }));
     if (!keepScroll || atBottom) list.scrollTop = list.scrollHeight;
   }
 

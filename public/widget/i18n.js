@@ -21,7 +21,8 @@ const WIDGET_TEXTS_EN = {
   joined: (/** @type {string} */ name) => `${name} joined the conversation`, waiting: 'Waiting for a member of our team', backToBot: 'You are chatting with our assistant again', resolved: 'The conversation was resolved',
   // Keyed by the server's stable error codes; the server's own message is English.
   /** @type {Partial<Record<ErrorCode, string>>} */
-  errors: { TEXT_EMPTY: 'The message is empty.', TEXT_TOO_LONG: 'The message is too long.', INVALID_PAYLOAD: 'The message could not be read.', RATE_LIMITED: 'Too many messages; please wait a moment.', UNKNOWN_CONVERSATION: 'This conversation no longer exists.', UNKNOWN_MESSAGE: 'That message no longer exists.', INVALID_TOKEN: 'Your chat session expired.', DATABASE_UNAVAILABLE: 'The chat is temporarily unavailable.', SHUTTING_DOWN: 'The chat is restarting; please try again.', INTERNAL: 'Something went wrong on our side.' },
+  errors: { ATTACHMENT_TOO_LARGE: 'The file is too large to send.', ATTACHMENT_TYPE_REFUSED: 'Only images (PNG, JPEG, GIF, WebP) and PDF files can be sent.', TEXT_EMPTY: 'The message is empty.', TEXT_TOO_LONG: 'The message is too long.', INVALID_PAYLOAD: 'The message could not be read.', RATE_LIMITED: 'Too many messages; please wait a moment.', UNKNOWN_CONVERSATION: 'This conversation no longer exists.', UNKNOWN_MESSAGE: 'That message no longer exists.', INVALID_TOKEN: 'Your chat session expired.', DATABASE_UNAVAILABLE: 'The chat is temporarily unavailable.', SHUTTING_DOWN: 'The chat is restarting; please try again.', INTERNAL: 'Something went wrong on our side.' },
+  attach: 'Send an image or a PDF', attachFirst: 'Write a message first, then send files.',
 };
 
 /** @typedef {typeof WIDGET_TEXTS_EN} WidgetTexts */
@@ -43,7 +44,8 @@ const WIDGET_TEXTS = {
     ratingFailed: 'Ihre Bewertung konnte nicht gespeichert werden', pickScore: 'Wählen Sie zuerst 1 bis 5.',
     greeting: 'Hallo! Wie können wir helfen?', humanMode: 'Ein Mitarbeiter antwortet Ihnen hier',
     joined: (name) => `${name} ist dem Gespräch beigetreten`, waiting: 'Wir warten auf ein Mitglied unseres Teams', backToBot: 'Sie schreiben wieder mit unserem Assistenten', resolved: 'Das Gespräch wurde abgeschlossen',
-    errors: { TEXT_EMPTY: 'Die Nachricht ist leer.', TEXT_TOO_LONG: 'Die Nachricht ist zu lang.', INVALID_PAYLOAD: 'Die Nachricht konnte nicht gelesen werden.', RATE_LIMITED: 'Zu viele Nachrichten, bitte einen Moment warten.', UNKNOWN_CONVERSATION: 'Diese Unterhaltung gibt es nicht mehr.', UNKNOWN_MESSAGE: 'Diese Nachricht gibt es nicht mehr.', INVALID_TOKEN: 'Ihre Chat-Sitzung ist abgelaufen.', DATABASE_UNAVAILABLE: 'Der Chat ist vorübergehend nicht verfügbar.', SHUTTING_DOWN: 'Der Chat startet neu, bitte erneut versuchen.', INTERNAL: 'Bei uns ist etwas schiefgelaufen.' },
+    errors: { ATTACHMENT_TOO_LARGE: 'Die Datei ist zu groß zum Senden.', ATTACHMENT_TYPE_REFUSED: 'Nur Bilder (PNG, JPEG, GIF, WebP) und PDF-Dateien können gesendet werden.', TEXT_EMPTY: 'Die Nachricht ist leer.', TEXT_TOO_LONG: 'Die Nachricht ist zu lang.', INVALID_PAYLOAD: 'Die Nachricht konnte nicht gelesen werden.', RATE_LIMITED: 'Zu viele Nachrichten, bitte einen Moment warten.', UNKNOWN_CONVERSATION: 'Diese Unterhaltung gibt es nicht mehr.', UNKNOWN_MESSAGE: 'Diese Nachricht gibt es nicht mehr.', INVALID_TOKEN: 'Ihre Chat-Sitzung ist abgelaufen.', DATABASE_UNAVAILABLE: 'Der Chat ist vorübergehend nicht verfügbar.', SHUTTING_DOWN: 'Der Chat startet neu, bitte erneut versuchen.', INTERNAL: 'Bei uns ist etwas schiefgelaufen.' },
+    attach: 'Bild oder PDF senden', attachFirst: 'Schreiben Sie zuerst eine Nachricht, dann können Sie Dateien senden.',
   },
   fr: {
     title: 'Discutons', open: 'Ouvrir le chat', close: 'Fermer le chat', newMessages: (n) => `${n} nouveau(x)`,
@@ -59,7 +61,8 @@ const WIDGET_TEXTS = {
     ratingFailed: "Votre note n'a pas pu être enregistrée", pickScore: 'Choisissez d’abord une note de 1 à 5.',
     greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', humanMode: 'Un conseiller vous répondra ici',
     joined: (name) => `${name} a rejoint la conversation`, waiting: 'En attente d’un membre de notre équipe', backToBot: 'Vous discutez de nouveau avec notre assistant', resolved: 'La conversation a été résolue',
-    errors: { TEXT_EMPTY: 'Le message est vide.', TEXT_TOO_LONG: 'Le message est trop long.', INVALID_PAYLOAD: 'Le message n’a pas pu être lu.', RATE_LIMITED: 'Trop de messages, patientez un instant.', UNKNOWN_CONVERSATION: 'Cette conversation n’existe plus.', UNKNOWN_MESSAGE: 'Ce message n’existe plus.', INVALID_TOKEN: 'Votre session de chat a expiré.', DATABASE_UNAVAILABLE: 'Le chat est momentanément indisponible.', SHUTTING_DOWN: 'Le chat redémarre, réessayez.', INTERNAL: 'Une erreur est survenue de notre côté.' },
+    errors: { ATTACHMENT_TOO_LARGE: 'Le fichier est trop volumineux.', ATTACHMENT_TYPE_REFUSED: 'Seules les images (PNG, JPEG, GIF, WebP) et les PDF peuvent être envoyés.', TEXT_EMPTY: 'Le message est vide.', TEXT_TOO_LONG: 'Le message est trop long.', INVALID_PAYLOAD: 'Le message n’a pas pu être lu.', RATE_LIMITED: 'Trop de messages, patientez un instant.', UNKNOWN_CONVERSATION: 'Cette conversation n’existe plus.', UNKNOWN_MESSAGE: 'Ce message n’existe plus.', INVALID_TOKEN: 'Votre session de chat a expiré.', DATABASE_UNAVAILABLE: 'Le chat est momentanément indisponible.', SHUTTING_DOWN: 'Le chat redémarre, réessayez.', INTERNAL: 'Une erreur est survenue de notre côté.' },
+    attach: 'Envoyer une image ou un PDF', attachFirst: 'Écrivez d’abord un message, puis envoyez des fichiers.',
   },
   es: {
     title: 'Chatea con nosotros', open: 'Abrir chat', close: 'Cerrar chat', newMessages: (n) => `${n} nuevo(s)`,
@@ -75,7 +78,8 @@ const WIDGET_TEXTS = {
     ratingFailed: 'No se pudo guardar tu valoración', pickScore: 'Elige primero una valoración de 1 a 5.',
     greeting: '¡Hola! ¿En qué podemos ayudarte?', humanMode: 'Una persona de nuestro equipo te responderá aquí',
     joined: (name) => `${name} se ha unido a la conversación`, waiting: 'Esperando a una persona de nuestro equipo', backToBot: 'Vuelves a hablar con nuestro asistente', resolved: 'La conversación se ha resuelto',
-    errors: { TEXT_EMPTY: 'El mensaje está vacío.', TEXT_TOO_LONG: 'El mensaje es demasiado largo.', INVALID_PAYLOAD: 'No se pudo leer el mensaje.', RATE_LIMITED: 'Demasiados mensajes; espera un momento.', UNKNOWN_CONVERSATION: 'Esta conversación ya no existe.', UNKNOWN_MESSAGE: 'Ese mensaje ya no existe.', INVALID_TOKEN: 'Tu sesión de chat ha caducado.', DATABASE_UNAVAILABLE: 'El chat no está disponible en este momento.', SHUTTING_DOWN: 'El chat se está reiniciando; inténtalo de nuevo.', INTERNAL: 'Algo ha fallado por nuestra parte.' },
+    errors: { ATTACHMENT_TOO_LARGE: 'El archivo es demasiado grande.', ATTACHMENT_TYPE_REFUSED: 'Solo se pueden enviar imágenes (PNG, JPEG, GIF, WebP) y archivos PDF.', TEXT_EMPTY: 'El mensaje está vacío.', TEXT_TOO_LONG: 'El mensaje es demasiado largo.', INVALID_PAYLOAD: 'No se pudo leer el mensaje.', RATE_LIMITED: 'Demasiados mensajes; espera un momento.', UNKNOWN_CONVERSATION: 'Esta conversación ya no existe.', UNKNOWN_MESSAGE: 'Ese mensaje ya no existe.', INVALID_TOKEN: 'Tu sesión de chat ha caducado.', DATABASE_UNAVAILABLE: 'El chat no está disponible en este momento.', SHUTTING_DOWN: 'El chat se está reiniciando; inténtalo de nuevo.', INTERNAL: 'Algo ha fallado por nuestra parte.' },
+    attach: 'Enviar una imagen o un PDF', attachFirst: 'Escribe primero un mensaje y luego envía archivos.',
   },
   zh: {
     title: '在线客服', open: '打开聊天', close: '关闭聊天', newMessages: (n) => `${n} 条新消息`,
@@ -91,6 +95,7 @@ const WIDGET_TEXTS = {
     ratingFailed: '评分未能保存', pickScore: '请先选择 1 到 5 分。',
     greeting: '你好！有什么可以帮你？', humanMode: '人工客服将在这里回复你',
     joined: (name) => `${name} 已加入对话`, waiting: '正在等待客服人员', backToBot: '你正在与智能助手对话', resolved: '对话已解决',
-    errors: { TEXT_EMPTY: '消息为空。', TEXT_TOO_LONG: '消息太长了。', INVALID_PAYLOAD: '无法读取该消息。', RATE_LIMITED: '消息发送过于频繁，请稍候。', UNKNOWN_CONVERSATION: '该对话已不存在。', UNKNOWN_MESSAGE: '该消息已不存在。', INVALID_TOKEN: '聊天会话已过期。', DATABASE_UNAVAILABLE: '聊天服务暂时不可用。', SHUTTING_DOWN: '聊天服务正在重启，请重试。', INTERNAL: '我们这边出了点问题。' },
+    errors: { ATTACHMENT_TOO_LARGE: '文件太大，无法发送。', ATTACHMENT_TYPE_REFUSED: '只能发送图片（PNG、JPEG、GIF、WebP）和 PDF 文件。', TEXT_EMPTY: '消息为空。', TEXT_TOO_LONG: '消息太长了。', INVALID_PAYLOAD: '无法读取该消息。', RATE_LIMITED: '消息发送过于频繁，请稍候。', UNKNOWN_CONVERSATION: '该对话已不存在。', UNKNOWN_MESSAGE: '该消息已不存在。', INVALID_TOKEN: '聊天会话已过期。', DATABASE_UNAVAILABLE: '聊天服务暂时不可用。', SHUTTING_DOWN: '聊天服务正在重启，请重试。', INTERNAL: '我们这边出了点问题。' },
+    attach: '发送图片或 PDF', attachFirst: '请先发送一条消息，再发送文件。',
   },
 };

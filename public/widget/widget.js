@@ -21,6 +21,8 @@
 /** @typedef {import('../../src/gateway/protocol.ts').Ack} Ack */
 /** The acknowledgement of each event the widget sends. @typedef {{ message: MessageAck, history: HistoryAck, feedback: Ack, csat: Ack, handoff: HandoffAck }} Acks */
 /** @typedef {import('../../src/protocol/errors.ts').ErrorBody['error']} ProtocolErrorBody */
+/** A file sent in the conversation (README, "Attachments"). @typedef {import('../../src/attachments/attachments.ts').AttachmentView} WidgetAttachment */
+/** An agent typing. @typedef {import('../../src/gateway/typing.ts').TypingEvent} WidgetTypingEvent */
 /** @typedef {'up' | 'down'} Rating */
 /** @typedef {'idle' | 'connecting' | 'online' | 'offline' | 'reconnecting' | 'unreachable'} ConnectionState */
 /** The part of the panel below the conversation: the composer, the rating form, or the thanks for a rating. @typedef {'chat' | 'csat' | 'done'} View */
@@ -127,6 +129,7 @@
     send: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M4 12l16-8-5 16-3-7z M12 13l8-9"/></svg>',
     up: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M7 11v9H4v-9zM7 11l4-8c1.7 0 2.7 1.2 2.3 3L12.6 10H19a2 2 0 0 1 2 2.3l-1.2 6A2 2 0 0 1 17.8 20H7"/></svg>',
     person: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><circle cx="12" cy="8" r="4"/><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7"/></svg>',
+    clip: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8"/></svg>',
     star: '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1-4.4-4.3 6.1-.9z"/></svg>',
   };
 
@@ -158,8 +161,10 @@
         </div>
         <div class="chat-controls">
           <div class="actions"><button class="human chip" type="button">${ICONS.person}<span></span></button></div>
+          <p class="attach-error" role="alert" hidden></p>
           <form class="composer" novalidate>
             <label class="sr-only" for="fd-input"></label>
+            <label class="attach icon-button"><input class="file" type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf">${ICONS.clip}</label>
             <textarea id="fd-input" rows="1" maxlength="2000" autocomplete="off" enterkeyhint="send"></textarea>
             <button class="send" type="submit">${ICONS.send}</button>
           </form>
@@ -204,6 +209,9 @@
     composer: find(root, '.composer', HTMLFormElement),
     input: find(root, '#fd-input', HTMLTextAreaElement),
     send: $('.send'),
+    attach: $('.attach'),
+    file: find(root, '.file', HTMLInputElement),
+    attachError: $('.attach-error'),
     csat: find(root, '.csat', HTMLFormElement),
     stars: $('.stars'),
     csatError: $('.csat-error'),
@@ -223,6 +231,8 @@
   $('label[for="fd-input"]').textContent = t.inputLabel;
   ui.input.placeholder = t.placeholder;
   ui.send.setAttribute('aria-label', t.send);
+  ui.attach.title = t.attach;
+  ui.file.setAttribute('aria-label', t.attach);
   ui.send.title = t.send;
   $('.csat legend').textContent = t.rateLegend;
   $('.submit-rating').textContent = t.submitRating;
@@ -284,6 +294,8 @@
     client.on('session', onSession);
     client.on('reply', onReply);
     client.on('status', onStatus);
+    client.on('attachment', onAttachment);
+    client.on('typing', onAgentTyping);
     client.on('connect_error', (error) => onConnectError(client, error));
     client.on('disconnect', (reason) => onDisconnect(client, reason));
     client.on('protocol_error', (error) => console.warn('[frontdesk]', error));
@@ -416,6 +428,8 @@
     if (lastRole === 'visitor' && last && !humanMode) awaiting.add(last.messageId);
     updateTyping();
     scrollToEnd();
+    // Files exist only in a conversation the visitor wrote in (before that it is not stored).
+    if (response.messages.length > 0) void loadAttachments(forConversation);
   }
 
   let historyTimer = 0;
@@ -483,6 +497,140 @@
       updateBadge();
     }
     scrollToEnd();
+  }
+
+  // ---------------------------------------------------------------- attachments and typing (README, "Agents' tools")
+
+  /** Where the server's own paths are: behind a proxy, under the widget's server path. @param {string} path */
+  function serverHref(path) {
+    return `${serverUrl.origin}${serverPath}${path}`;
+  }
+
+  /** The files of the conversation, with fresh signed URLs. @param {string | null} forConversation */
+  async function loadAttachments(forConversation) {
+    const token = storage.get('token');
+    if (!forConversation || !token) return;
+    try {
+      const response = await fetch(serverHref(`/api/chat/conversations/${forConversation}/attachments`), { headers: { authorization: `Bearer ${token}` } });
+      /** @type {{ ok: true, attachments: WidgetAttachment[] } | { ok: false }} */
+      const body = await response.json();
+      if (!body.ok || forConversation !== conversationId) return;
+      for (const attachment of body.attachments) onAttachment(attachment);
+    } catch {
+      // Shown with the next history load.
+    }
+  }
+
+  /** @param {File} file */
+  async function sendFile(file) {
+    const token = storage.get('token');
+    ui.attachError.hidden = true;
+    delete ui.attachError.dataset.code;
+    if (!conversationId || !token || ui.list.querySelector('li.message.visitor[data-message-id]') === null) {
+      showAttachError(t.attachFirst, 'UNKNOWN_CONVERSATION');
+      return;
+    }
+    try {
+      const response = await fetch(serverHref(`/api/chat/conversations/${conversationId}/attachments`), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'x-file-name': encodeURIComponent(file.name) },
+        body: file,
+      });
+      /** @type {{ ok: true, attachment: WidgetAttachment } | { ok: false, error: ProtocolErrorBody }} */
+      const body = await response.json();
+      if (!body.ok) {
+        showAttachError(errorText(body.error), body.error.code);
+        return;
+      }
+      onAttachment(body.attachment);
+    } catch {
+      showAttachError(errorText({ code: 'INTERNAL', message: '' }), 'INTERNAL');
+    }
+  }
+
+  /** The refusal, in the visitor's language; its stable code in `data-code`. @param {string} text @param {string} code */
+  function showAttachError(text, code) {
+    ui.attachError.textContent = text;
+    ui.attachError.hidden = false;
+    ui.attachError.dataset.code = code;
+  }
+
+  /** Shows a file in the log, by time among the messages. @param {WidgetAttachment} attachment */
+  function onAttachment(attachment) {
+    if (!attachment || attachment.conversationId !== conversationId) return;
+    const existing = query(ui.list, `li[data-attachment-id="${cssEscape(attachment.id)}"]`);
+    if (existing) {
+      // A fresh signed URL.
+      const image = existing.querySelector('img');
+      if (image) image.src = serverHref(attachment.url);
+      return;
+    }
+    const role = attachment.role === 'agent' ? 'agent' : 'visitor';
+    const element = elementOf(`<li class="message ${role} attachment">
+      <span class="sr-only who"></span>
+      <div class="bubble"></div>
+      <div class="meta"><time></time></div>
+    </li>`);
+    element.dataset.attachmentId = attachment.id;
+    $('.who', element).textContent = `${role === 'visitor' ? t.you : (attachment.agent && attachment.agent.name) || t.agent}: `;
+    const link = document.createElement('a');
+    link.href = serverHref(attachment.url);
+    link.target = '_blank';
+    link.rel = 'noopener';
+    if (attachment.image) {
+      const image = document.createElement('img');
+      image.src = link.href;
+      image.alt = attachment.fileName;
+      link.appendChild(image);
+    } else {
+      link.textContent = `PDF: ${attachment.fileName}`;
+    }
+    $('.bubble', element).appendChild(link);
+    const time = find(element, 'time', HTMLTimeElement);
+    time.dateTime = attachment.createdAt;
+    time.textContent = new Date(attachment.createdAt).toLocaleTimeString(language || undefined, { hour: 'numeric', minute: '2-digit' });
+    // Before the first message written after it, else before the ones still being sent.
+    const later = Array.from(ui.list.querySelectorAll('li')).find((item) => {
+      const stamp = item.querySelector('time');
+      return stamp instanceof HTMLTimeElement && stamp.dateTime > attachment.createdAt && !item.matches('.pending, .failed');
+    });
+    ui.list.insertBefore(element, later || ui.list.querySelector('li.pending, li.failed'));
+    scrollToEnd();
+  }
+
+  let agentTypingTimer = 0;
+  /** An agent types: the dots with their name, until they stop (or for 6 s). @param {WidgetTypingEvent} event */
+  function onAgentTyping(event) {
+    if (!event || event.role !== 'agent' || event.conversationId !== conversationId) return;
+    clearTimeout(agentTypingTimer);
+    if (event.typing) {
+      $('.sr-only', ui.typing).textContent = t.typing((event.agent && event.agent.name) || t.agent);
+      ui.typing.hidden = false;
+      agentTypingTimer = window.setTimeout(() => {
+        $('.sr-only', ui.typing).textContent = t.typing(t.bot);
+        updateTyping();
+      }, 6000);
+    } else {
+      $('.sr-only', ui.typing).textContent = t.typing(t.bot);
+      updateTyping();
+    }
+    scrollToEnd();
+  }
+
+  /** The visitor types (only while people answer): at most every 2 s, and once when they stop or send. */
+  let typingSentAt = 0;
+  /** @param {boolean} typing */
+  function sendTyping(typing) {
+    if (!socket || !connected || !humanMode) return;
+    const now = Date.now();
+    if (typing) {
+      if (now - typingSentAt < 2000) return;
+      typingSentAt = now;
+    } else {
+      if (typingSentAt === 0) return;
+      typingSentAt = 0;
+    }
+    socket.emit('typing', { typing });
   }
 
   /** @param {string} text */
@@ -869,6 +1017,7 @@
     if (!text.trim()) return;
     ui.input.value = '';
     autosize();
+    sendTyping(false);
     send(text);
   });
   ui.input.addEventListener('keydown', (event) => {
@@ -877,7 +1026,16 @@
       ui.composer.requestSubmit();
     }
   });
-  ui.input.addEventListener('input', autosize);
+  ui.input.addEventListener('input', () => {
+    autosize();
+    sendTyping(ui.input.value.length > 0);
+  });
+  ui.input.addEventListener('blur', () => sendTyping(false));
+  ui.file.addEventListener('change', () => {
+    const file = ui.file.files && ui.file.files[0];
+    ui.file.value = '';
+    if (file) void sendFile(file);
+  });
   ui.panel.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
       event.stopPropagation();

@@ -183,7 +183,7 @@ function withEnglish<T extends z.ZodType<Record<string, unknown>>>(map: T, messa
  * catalogue directory; without it the bot speaks the English DEFAULT_BOT_TEXTS.
  */
 export const BOT_FILE = '_bot.yaml';
-export const BOT_TEXT_KEYS = ['clarify', 'rephrase', 'handoff', 'form_cancelled', 'action_failed', 'action_declined', 'form_resumed'] as const;
+export const BOT_TEXT_KEYS = ['clarify', 'rephrase', 'handoff', 'form_cancelled', 'action_failed', 'action_declined', 'form_resumed', 'handoff_closed', 'handoff_unavailable', 'followup_email_saved', 'followup_email_invalid', 'waiting_position'] as const;
 export type BotTextKey = (typeof BOT_TEXT_KEYS)[number];
 
 export const DEFAULT_BOT_TEXTS: Record<BotTextKey, Record<string, string>> = {
@@ -194,6 +194,12 @@ export const DEFAULT_BOT_TEXTS: Record<BotTextKey, Record<string, string>> = {
   action_failed: { en: "Sorry, I can't look that up right now. I'm passing you to a member of our support team, who will see this conversation." },
   action_declined: { en: "All right, I haven't changed anything. Is there anything else I can help you with?" },
   form_resumed: { en: 'Now, back to your earlier request:' },
+  // The desk is not staffed (src/availability): `{back}` is when the team is back, `{position}` the place in the queue, `{email}` the visitor's address.
+  handoff_closed: { en: 'Our support team is away right now and back {back}. Leave your e-mail address here and we will answer you there as well; this conversation stays open.' },
+  handoff_unavailable: { en: 'Nobody from our support team is available right now. Leave your e-mail address here and we will answer you there as well as soon as someone is back; this conversation stays open.' },
+  followup_email_saved: { en: 'Thank you. We will send our answer to {email} as well as here.' },
+  followup_email_invalid: { en: "That doesn't look like an e-mail address. Could you check it (for example name@example.com)?" },
+  waiting_position: { en: 'Thank you, your message is with our team. You are number {position} in the queue; someone will be with you as soon as possible.' },
 };
 
 export function botTextsSchema() {
@@ -201,7 +207,8 @@ export function botTextsSchema() {
   // The texts of forms and actions came later: a _bot.yaml without them speaks the English defaults.
   const later = (key: BotTextKey) => entry(key).default(DEFAULT_BOT_TEXTS[key]);
   return z.strictObject(
-    { clarify: entry('clarify'), rephrase: entry('rephrase'), handoff: entry('handoff'), form_cancelled: later('form_cancelled'), action_failed: later('action_failed'), action_declined: later('action_declined'), form_resumed: later('form_resumed') },
+    { clarify: entry('clarify'), rephrase: entry('rephrase'), handoff: entry('handoff'), form_cancelled: later('form_cancelled'), action_failed: later('action_failed'), action_declined: later('action_declined'), form_resumed: later('form_resumed'),
+      handoff_closed: later('handoff_closed'), handoff_unavailable: later('handoff_unavailable'), followup_email_saved: later('followup_email_saved'), followup_email_invalid: later('followup_email_invalid'), waiting_position: later('waiting_position') },
     { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : `${BOT_FILE} must be a YAML mapping of ${BOT_TEXT_KEYS.join(', ')}`) },
   );
 }

@@ -9,6 +9,8 @@ import { identifierSchema } from '../actions/protocol.ts';
 import { DEFAULT_POLICY_SETTINGS } from '../dialogue/policy.ts';
 import { DEFAULT_TARGET_PRECISION } from '../retrieval/retriever.ts';
 import { MIN_CUSTOMER_TOKEN_SECRET_CHARS, rsaPublicKey, type CustomerTokenSettings } from '../identity/customer-token.ts';
+import { BusinessHoursError, parseBusinessHours, type BusinessHours } from '../availability/business-hours.ts';
+import type { SmtpSettings } from '../availability/followup-mailer.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const commaList = z
@@ -28,6 +30,8 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(1).max(100_000).default(2000),
+  // Largest file a visitor or an agent may attach (images and PDFs, README "Attachments").
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(52_428_800).default(5_242_880),
   MESSAGES_PER_SECOND: z.coerce.number().positive().default(5),
   MESSAGE_BURST: z.coerce.number().int().positive().default(10),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -67,10 +71,29 @@ const environmentSchema = z.object({
   CUSTOMER_TOKEN_JWKS_URL: z.url().refine(isHttpsOrLoopback, 'must be an https:// URL (http:// only on a loopback host)').optional(),
   CUSTOMER_TOKEN_ISSUER: z.string().min(1).optional(),
   CUSTOMER_TOKEN_AUDIENCE: z.string().min(1).optional(),
+  // When the desk is staffed (src/availability/business-hours.ts), e.g. "Europe/Berlin; Mon-Fri 09:00-17:30; closed 2026-12-24"; unset: always.
+  BUSINESS_HOURS: z.string().transform(businessHours).optional(),
+  // A conversation waiting this long for an agent gets the offline path (the e-mail question); "off": never.
+  HANDOFF_WAIT_OFFLINE_MS: z.union([z.literal('off'), z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000)]).default(600_000),
+  // Agents' replies in a conversation whose visitor left an e-mail address are sent to it too (src/availability/followup-mailer.ts).
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587').optional(),
+  SMTP_FROM: z.string().min(3).optional(),
 }).refine(
+  (values) => (values.SMTP_URL === undefined) === (values.SMTP_FROM === undefined),
+  { path: ['SMTP_FROM'], message: 'set SMTP_URL and SMTP_FROM together (the server to send through, and the sender such as "Support <support@example.com>")' },
+).refine(
   (values) => [values.CUSTOMER_TOKEN_SECRET, values.CUSTOMER_TOKEN_PUBLIC_KEY, values.CUSTOMER_TOKEN_JWKS_URL].filter(Boolean).length <= 1,
   { path: ['CUSTOMER_TOKEN_SECRET'], message: 'set one of CUSTOMER_TOKEN_SECRET, CUSTOMER_TOKEN_PUBLIC_KEY and CUSTOMER_TOKEN_JWKS_URL: each token is checked with one key and one algorithm' },
 );
+
+function businessHours(value: string, context: z.RefinementCtx): BusinessHours {
+  try {
+    return parseBusinessHours(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: error instanceof BusinessHoursError ? error.message : String(error) });
+    return z.NEVER;
+  }
+}
 
 function isRsaPublicKey(pem: string): boolean {
   try {
@@ -194,6 +217,7 @@ export type Config = {
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   secretKey: string | undefined;
   maxMessageChars: number;
+  attachmentMaxBytes: number;
   messagesPerSecond: number;
   messageBurst: number;
   shutdownGraceMs: number;
@@ -217,6 +241,12 @@ export type Config = {
   referenceShop: boolean;
   /** Null: no customer tokens are accepted. */
   customerTokens: CustomerTokenSettings | null;
+  /** BUSINESS_HOURS; null: the desk is within hours at all times. */
+  businessHours: BusinessHours | null;
+  /** HANDOFF_WAIT_OFFLINE_MS; null: off. */
+  handoffWaitOfflineMs: number | null;
+  /** SMTP_URL and SMTP_FROM; null: agents' replies are not e-mailed. */
+  smtp: SmtpSettings | null;
 };
 
 export class ConfigError extends Error {
@@ -248,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL,
     secretKey: values.SECRET_KEY,
     maxMessageChars: values.MAX_MESSAGE_CHARS,
+    attachmentMaxBytes: values.ATTACHMENT_MAX_BYTES,
     messagesPerSecond: values.MESSAGES_PER_SECOND,
     messageBurst: values.MESSAGE_BURST,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
@@ -267,5 +298,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     actionBreaker: actions.breaker,
     referenceShop: values.REFERENCE_SHOP === undefined ? values.DATABASE_URL === undefined : values.REFERENCE_SHOP === 'on',
     customerTokens: customerTokenSettings(values),
+    businessHours: values.BUSINESS_HOURS ?? null,
+    handoffWaitOfflineMs: values.HANDOFF_WAIT_OFFLINE_MS === 'off' ? null : values.HANDOFF_WAIT_OFFLINE_MS,
+    smtp: values.SMTP_URL && values.SMTP_FROM ? { url: values.SMTP_URL, from: values.SMTP_FROM } : null,
   };
 }

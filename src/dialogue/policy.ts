@@ -123,10 +123,34 @@ export interface IntentCatalogueView {
    * `form_cancelled` (the visitor cancelled a form), `action_failed` (an action could not answer: apology and handover),
    * `action_declined` (the visitor said no to a confirmation), `form_resumed` (leads back to an interrupted form's question).
    */
-  botText(key: 'clarify' | 'rephrase' | 'handoff' | 'form_cancelled' | 'action_failed' | 'action_declined' | 'form_resumed', language: string | undefined): string;
+  botText(key: BotTextKeyView, language: string | undefined): string;
   slotPrompt(intent: string, slot: string, language: string | undefined): string;
   /** undefined: the intent has no such template. */
   renderTemplate(intent: string, template: string, language: string | undefined, variables: Readonly<Record<string, string | number | boolean | null>>): string | undefined;
+}
+
+/**
+ * The bot's own texts. The desk's availability adds: `handoff_closed` (a handover outside business
+ * hours, `{back}`), `handoff_unavailable` (nobody available, or a wait too long), `followup_email_saved`
+ * (`{email}`), `followup_email_invalid`, `waiting_position` (`{position}`).
+ */
+export type BotTextKeyView =
+  | 'clarify' | 'rephrase' | 'handoff' | 'form_cancelled' | 'action_failed' | 'action_declined' | 'form_resumed'
+  | 'handoff_closed' | 'handoff_unavailable' | 'followup_email_saved' | 'followup_email_invalid' | 'waiting_position';
+
+/**
+ * Whether people can answer now (src/availability computes it; the policy only reads it). Absent:
+ * the desk counts as staffed, as before availability existed.
+ */
+export interface Availability {
+  /** An agent is available and the desk is within its business hours. */
+  staffed: boolean;
+  /** When the team is back, in the visitor's words ("Monday 09:00 CET"); null: within hours, nobody available. */
+  back: string | null;
+  /** The conversation's place in the queue (1: next) while it waits for an agent. */
+  queuePosition?: number | undefined;
+  /** The offline follow-up: whether the bot asked for an e-mail address, and the one the visitor gave. */
+  followup?: { asked: boolean; email: string | null } | undefined;
 }
 
 export interface Suggestion {
@@ -150,6 +174,8 @@ export interface Decision {
    * holds the form for `decideAfterAction`, which decides the reply from the action's result.
    */
   action?: PlannedAction;
+  /** The offline follow-up: `ask` the bot asked for an e-mail address; `email` the visitor gave one (stored with the conversation). */
+  followup?: { ask: true } | { email: string };
 }
 
 export interface PlannedAction {
@@ -185,11 +211,24 @@ export interface PolicyInput {
   text?: string;
   /** The entities found in the message: they fill an open form's slots. */
   entities?: readonly Entity[];
+  /** Whether people can answer now; absent: staffed. */
+  availability?: Availability | undefined;
 }
 
+/**
+ * Decides the reply to a visitor message. A handover while the desk is not staffed takes the
+ * offline path (see `offlineHandover`); a message while waiting for an agent is acknowledged (see
+ * `decideWhileWaiting`).
+ */
 export function decide(input: PolicyInput): Decision {
+  const decision = decideOpen(input);
+  return input.state.status === 'waiting_for_agent' || input.state.status === 'agent' ? decision : offlineIfUnstaffed(decision, input.catalogue, input.language, input.availability);
+}
+
+function decideOpen(input: PolicyInput): Decision {
   const { state, guess, catalogue, language, settings = DEFAULT_POLICY_SETTINGS } = input;
-  if (state.status === 'agent' || state.status === 'waiting_for_agent') {
+  if (state.status === 'waiting_for_agent') return decideWhileWaiting(input);
+  if (state.status === 'agent') {
     return { reply: null, nextState: state };
   }
   // A resolved conversation that receives a message is open again, without its form.
@@ -260,10 +299,65 @@ export function decide(input: PolicyInput): Decision {
  * The visitor asked for a person without words (the widget's button): the bot hands over as a
  * handing-over intent does, with its handoff text. Asking again while people have it changes nothing.
  */
-export function decideHandoffRequest(input: { state: ConversationState; catalogue: IntentCatalogueView; language?: string | undefined }): Decision {
+export function decideHandoffRequest(input: { state: ConversationState; catalogue: IntentCatalogueView; language?: string | undefined; availability?: Availability | undefined }): Decision {
   const { state } = input;
   if (state.status === 'agent' || state.status === 'waiting_for_agent') return { reply: null, nextState: state };
-  return handOver(input.catalogue.botText('handoff', input.language), {});
+  return offlineIfUnstaffed(handOver(input.catalogue.botText('handoff', input.language), {}), input.catalogue, input.language, input.availability);
+}
+
+/**
+ * A handover while nobody can answer says so, with when the team is back, and asks for an e-mail
+ * address instead of promising someone shortly. Other decisions pass unchanged.
+ */
+export function offlineIfUnstaffed(decision: Decision, catalogue: IntentCatalogueView, language: string | undefined, availability: Availability | undefined): Decision {
+  if (!availability || availability.staffed || decision.reply?.source !== 'handoff' || decision.nextState.status !== 'waiting_for_agent') return decision;
+  // An apology (an action that could not answer) stays, followed by the offline text; a promise of someone shortly is replaced.
+  const apology = catalogue.botText('action_failed', language);
+  const text = decision.reply.text === apology ? `${apology}\n\n${offlineText(catalogue, language, availability)}` : offlineText(catalogue, language, availability);
+  return { ...decision, reply: { ...decision.reply, text }, followup: { ask: true } };
+}
+
+function offlineText(catalogue: IntentCatalogueView, language: string | undefined, availability: Availability): string {
+  return availability.back === null
+    ? catalogue.botText('handoff_unavailable', language)
+    : fill(catalogue.botText('handoff_closed', language), { back: availability.back });
+}
+
+/**
+ * A visitor message while the conversation waits for an agent: an e-mail address the bot asked
+ * for is stored (or, when it is not one, asked again); anything else is acknowledged with the
+ * conversation's place in the queue. The conversation keeps waiting.
+ */
+function decideWhileWaiting(input: PolicyInput): Decision {
+  const { state, catalogue, language, availability } = input;
+  const followup = availability?.followup;
+  if (followup?.asked && followup.email === null) {
+    const email = (input.entities ?? []).find((entity) => entity.type === 'email');
+    if (email && typeof email.value === 'string') {
+      return { reply: { source: 'handoff', text: fill(catalogue.botText('followup_email_saved', language), { email: email.value }) }, nextState: state, followup: { email: email.value } };
+    }
+    if (input.text?.includes('@')) return { reply: { source: 'handoff', text: catalogue.botText('followup_email_invalid', language) }, nextState: state };
+  }
+  const position = availability?.queuePosition;
+  if (position === undefined) return { reply: null, nextState: state };
+  return { reply: { source: 'handoff', text: fill(catalogue.botText('waiting_position', language), { position: String(position) }) }, nextState: state };
+}
+
+/**
+ * A conversation that waited longer than HANDOFF_WAIT_OFFLINE_MS takes the offline path once: the
+ * bot says nobody is available (or when the team is back) and asks for an e-mail address. Nothing
+ * when it no longer waits or was asked already.
+ */
+export function decideLongWait(input: { state: ConversationState; catalogue: IntentCatalogueView; language?: string | undefined; availability: Availability }): Decision {
+  const { state, availability } = input;
+  if (state.status !== 'waiting_for_agent' || availability.followup?.asked) return { reply: null, nextState: state };
+  const text = offlineText(input.catalogue, input.language, { ...availability, back: availability.staffed ? null : availability.back });
+  return { reply: { source: 'handoff', text }, nextState: state, followup: { ask: true } };
+}
+
+/** `{name}` placeholders of a bot text filled; unknown ones are left as they are. */
+function fill(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 /**

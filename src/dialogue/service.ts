@@ -10,7 +10,11 @@ import {
   decide,
   decideAfterAction,
   decideHandoffRequest,
+  decideLongWait,
+  offlineIfUnstaffed,
   parseFormState,
+  type Availability,
+  type Decision,
   type ConversationState,
   type FormState,
   type IntentCatalogueView,
@@ -55,6 +59,22 @@ export interface DialogueDependencies {
   onAnswered?: (outcome: AnswerOutcome) => void;
   /** Where every stored reply is published (`replied`): the gateway delivers it to the visitor. */
   events?: ConversationEvents;
+  /**
+   * Whether people can answer, and the offline follow-up (src/availability/desk.ts). Absent: the desk
+   * counts as staffed, and the bot stays silent while a conversation waits for an agent.
+   */
+  availability?: AvailabilitySource;
+}
+
+/** What the dialogue needs of the desk's availability (src/availability/desk.ts implements it). */
+export interface AvailabilitySource {
+  /** `back`: when the desk opens next, in the visitor's language; null within business hours. */
+  staffing(language: string | undefined): Promise<{ staffed: boolean; back: string | null }>;
+  /** The follow-up and the queue position (null when the conversation does not wait). */
+  waiting(conversationId: string): Promise<{ followup: { asked: boolean; email: string | null }; position: number | null; language?: string | null }>;
+  /** A bot message while the conversation waits, with its follow-up change; null when it no longer waits. */
+  appendWaitingReply(input: { conversationId: string; replyToId: string | null; text: string; details?: object; followup?: Decision['followup'] }): Promise<Message | null>;
+  markAsked(conversationId: string): Promise<void>;
 }
 
 /** What answering one visitor message did: the reply (null when the bot stayed silent) and the state change. */
@@ -132,20 +152,26 @@ export class DialogueService {
       supported: catalogue.languages,
       earlierTexts: () => this.earlierVisitorTexts(message.conversationId, message.seq),
     });
+    // While waiting for an agent: the place in the queue, and whether the bot asked for an e-mail address.
+    const waiting = state.status === 'waiting_for_agent' && this.deps.availability ? await this.deps.availability.waiting(message.conversationId) : null;
+    const expectingEmail = waiting?.followup.asked === true && waiting.followup.email === null;
     // Stored with the message for agents (and slots); most messages have none, and then nothing is written.
-    const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language, expecting: askedEntityType(form, catalogue) });
+    const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language, expecting: expectingEmail ? 'email' : askedEntityType(form, catalogue) });
     if (entities.length > 0) {
       await store.recordEntities(message.id, entities);
       // Agents following the conversation live see them on the message too.
       message = { ...message, entities: entities as unknown as Message['entities'] };
     }
-    const planned = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities });
+    const availability: Availability | undefined = waiting ? { staffed: true, back: null, queuePosition: waiting.position ?? undefined, followup: waiting.followup } : undefined;
+    const planned = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities, availability });
     let decision = planned;
     let action: ActionResult | null = null;
     if (planned.action) {
       action = await this.runAction(planned.action, { customer: context.customer ?? null, conversationId: message.conversationId, language: chosen.language });
       decision = decideAfterAction({ state: planned.nextState, result: action, catalogue, language: chosen.language });
     }
+    decision = await this.offlineWhenUnstaffed(state, decision, catalogue, chosen.language);
+    if (waiting && decision.reply) return this.storeWhileWaiting(message.conversationId, message, decision, chosen.language, state, started);
     if (!decision.reply) {
       this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: null, statusBefore: state.status, statusAfter: state.status });
       return null;
@@ -173,6 +199,7 @@ export class DialogueService {
     // Not stored: an agent took over meanwhile, and the bot stays silent.
     this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
     if (!stored) return null;
+    if (decision.followup && 'ask' in decision.followup) await this.deps.availability?.markAsked(message.conversationId);
     this.deps.events?.emit('replied', stored, null);
     this.deps.onReplied?.(reply.source, (performance.now() - started) / 1000);
     this.deps.logger.debug({ conversationId: message.conversationId, source: reply.source, intent: reply.intent }, 'bot replied');
@@ -187,7 +214,7 @@ export class DialogueService {
     const catalogue = this.deps.catalogue();
     // No message to read the language from: what the client sent, else the conversation's own.
     const chosen = await chooseLanguage({ sent: language, text: '', supported: catalogue.languages, earlierTexts: () => this.earlierVisitorTexts(conversationId) });
-    const decision = decideHandoffRequest({ state, catalogue, language: chosen.language });
+    const decision = await this.offlineWhenUnstaffed(state, decideHandoffRequest({ state, catalogue, language: chosen.language }), catalogue, chosen.language);
     if (!decision.reply) return { status: state.status, reply: null };
     const stored = await store.appendBotReply({
       conversationId,
@@ -201,9 +228,52 @@ export class DialogueService {
     this.deps.onAnswered?.({ conversationId, message: null, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
     // Not stored: an agent took the conversation over meanwhile.
     if (!stored) return { status: (await store.conversationState(conversationId))?.status ?? state.status, reply: null };
+    if (decision.followup && 'ask' in decision.followup) await this.deps.availability?.markAsked(conversationId);
     this.deps.events?.emit('replied', stored, null);
     this.deps.onReplied?.(decision.reply.source, (performance.now() - started) / 1000);
     return { status: decision.nextState.status, reply: stored };
+  }
+
+  /**
+   * A conversation that waited longer than HANDOFF_WAIT_OFFLINE_MS: the bot says nobody is available
+   * (or when the team is back) and asks for an e-mail address, once per wait. Returns the message, or
+   * null when nothing was said (no longer waiting, asked already).
+   */
+  offerOffline(conversationId: string): Promise<Message | null> {
+    return this.serially(conversationId, async () => {
+      const availability = this.deps.availability;
+      if (!availability) return null;
+      const started = performance.now();
+      const state = await this.deps.store.conversationState(conversationId);
+      if (state?.status !== 'waiting_for_agent') return null;
+      const catalogue = this.deps.catalogue();
+      const waiting = await availability.waiting(conversationId);
+      // No message to read the language from: what the client sent, else the conversation's own.
+      const chosen = await chooseLanguage({ sent: waiting.language ?? undefined, text: '', supported: catalogue.languages, earlierTexts: () => this.earlierVisitorTexts(conversationId) });
+      const staffing = await availability.staffing(chosen.language);
+      const decision = decideLongWait({ state, catalogue, language: chosen.language, availability: { ...staffing, followup: waiting.followup } });
+      if (!decision.reply) return null;
+      return this.storeWhileWaiting(conversationId, null, decision, chosen.language, state, started);
+    });
+  }
+
+  /** A handover (by any rule) while nobody can answer takes the offline path; the facts are read only for a handover. */
+  private async offlineWhenUnstaffed(state: ConversationState | { status: ConversationStatus }, decision: Decision, catalogue: IntentCatalogueView, language: string): Promise<Decision> {
+    const availability = this.deps.availability;
+    if (!availability || state.status === 'waiting_for_agent' || state.status === 'agent') return decision;
+    if (decision.reply?.source !== 'handoff' || decision.nextState.status !== 'waiting_for_agent') return decision;
+    return offlineIfUnstaffed(decision, catalogue, language, await availability.staffing(language));
+  }
+
+  /** Stores a bot message in a waiting conversation (an acknowledgement, the e-mail question or its answer) and publishes it. */
+  private async storeWhileWaiting(conversationId: string, message: Message | null, decision: Decision, language: string, state: { status: ConversationStatus }, started: number): Promise<Message | null> {
+    const reply = decision.reply!;
+    const stored = await this.deps.availability!.appendWaitingReply({ conversationId, replyToId: message?.id ?? null, text: reply.text, details: { language }, followup: decision.followup });
+    this.deps.onAnswered?.({ conversationId, message, reply: stored, statusBefore: state.status, statusAfter: stored ? state.status : null });
+    if (!stored) return null;
+    this.deps.events?.emit('replied', stored, null);
+    this.deps.onReplied?.(reply.source, (performance.now() - started) / 1000);
+    return stored;
   }
 
   /** Calls the planned action with what the conversation knows; a missing client fails like an unconfigured action. */

@@ -9,6 +9,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import { parsePayload } from '../protocol/payloads.ts';
 import { messagePayload } from './protocol.ts';
 import { admitConnections, socketRequests } from './socket-requests.ts';
+import type { AgentPresence } from '../availability/presence.ts';
 
 export interface AgentNamespaceOptions {
   workspace: AgentWorkspace;
@@ -18,6 +19,8 @@ export interface AgentNamespaceOptions {
   actionRunner?: AgentActionRunner | undefined;
   /** How long changes are gathered before the queue is pushed again (one query per burst). */
   queueDebounceMs?: number;
+  /** Agents' presence (available or away); absent: `set_availability` is refused as unavailable. */
+  presence?: AgentPresence | undefined;
 }
 
 /** Every connected agent: queue and conversation updates go here. */
@@ -33,6 +36,7 @@ export const agentReplyPayload = z.object({ text: messagePayload.shape.text, cli
 const replyPayload = agentReplyPayload.extend({ conversationId: uuid });
 const correctPayload = z.object({ messageId: uuid, intent: z.string().min(1).max(64) });
 const uncorrectPayload = z.object({ messageId: uuid });
+const availabilityPayload = z.object({ available: z.boolean() });
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -67,6 +71,15 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     }, Math.min(MAX_TIMER_MS, Math.max(0, connected.expiresAt.getTime() - Date.now())));
     expiry.unref();
     socket.on('disconnect', () => clearTimeout(expiry));
+    // Presence: this console counts for its agent until it closes; every console of the agent hears the state.
+    if (options.presence) {
+      const presence = options.presence;
+      void presence.connected(socket.id, connected.id).then(
+        (available) => socket.emit('availability', { available }),
+        (error: unknown) => logger.warn({ err: error }, 'recording an agent connection failed'),
+      );
+      socket.on('disconnect', () => void presence.disconnected(socket.id));
+    }
 
     socket.emit('hello', { agent: { id: connected.id, email: connected.email, name: connected.name, role: connected.role }, expiresAt: connected.expiresAt.toISOString() });
     void workspace.queue().then(
@@ -148,6 +161,14 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     });
 
     handle('intents', async () => ({ ok: true, intents: workspace.intents() }));
+
+    handle('set_availability', async (payload, principal) => {
+      if (!options.presence) throw new ProtocolError('NOT_FOUND', 'Presence is not tracked in this process.');
+      const { available } = parsePayload(availabilityPayload, payload);
+      await options.presence.set(principal.id, available);
+      namespace.to(agentRoom(principal.id)).emit('availability', { available });
+      return { ok: true, available };
+    });
   });
 
   workspace.on('message', (message) => {

@@ -181,6 +181,8 @@ export class DataRightsStore {
             userAgent: conversation.userAgent,
             customer: conversation.customerId === null ? null : { id: conversation.customerId, email: conversation.customerEmail, name: conversation.customerName },
             form: conversation.form,
+            // The address left for the offline follow-up (src/availability); it is also in the visitor's message.
+            followupEmail: conversation.followupEmail,
             messages: conversation.messages.map((message) => ({
               id: message.id,
               role: message.role,
@@ -328,9 +330,14 @@ async function eraseConversationContent(tx: Tx, conversationIds: string[]): Prom
     RETURNING id::text AS id`;
   if (answers.length > 0) await tx.$executeRaw`SELECT pg_notify(${REUSE_CHANNEL}, id) FROM unnest(${answers.map((row) => row.id)}::text[]) AS id`;
   const messages = await tx.$executeRaw`DELETE FROM "Message" WHERE "conversationId" = ANY(${ids}::uuid[])`;
+  // Agents' notes and the files sent (issue 20): the Postgres blob store's bytes go in this transaction.
+  await tx.$executeRaw`DELETE FROM "ConversationNote" WHERE "conversationId" = ANY(${ids}::uuid[])`;
+  await tx.$executeRaw`
+    DELETE FROM "AttachmentBlob" WHERE key IN (SELECT "blobKey" FROM "Attachment" WHERE "conversationId" = ANY(${ids}::uuid[]))`;
+  await tx.$executeRaw`DELETE FROM "Attachment" WHERE "conversationId" = ANY(${ids}::uuid[])`;
   await tx.$executeRaw`
     UPDATE "Conversation" SET "erasedAt" = now(), status = 'resolved', "resolvedAt" = COALESCE("resolvedAt", now()), "waitingSince" = NULL,
-      "consecutiveFallbacks" = 0, page = NULL, "userAgent" = NULL, "customerId" = NULL, "customerEmail" = NULL, "customerName" = NULL, form = NULL
+      "consecutiveFallbacks" = 0, page = NULL, "userAgent" = NULL, "customerId" = NULL, "customerEmail" = NULL, "customerName" = NULL, form = NULL, "followupEmail" = NULL
     WHERE id = ANY(${ids}::uuid[])`;
   return { messages, feedback, labels, harvestedAnswers: answers.length, evaluationExamples };
 }

@@ -19,12 +19,14 @@ const catalogue = await loadCatalogue('intents');
 /** Everything the bot can say in `language` for this reply; null for retrieval (the documents are in English). */
 function textsIn(catalogue: Catalogue, reply: Reply, language: Language): string[] | null {
   if (reply.source === 'retrieval') return null;
+  // With no agent signed in to the exam's server, every handover says that nobody is available.
+  const handover = reply.source === 'handoff' ? [catalogue.botText('handoff_unavailable', language)] : [];
   if (reply.intent) {
     // An intent with a form (track_order) first asks for its slots.
     const intent = catalogue.get(reply.intent)!;
-    return [...(intent.answers[language] ?? []), ...intent.slots.map((slot) => catalogue.slotPrompt(intent.name, slot.name, language))];
+    return [...(intent.answers[language] ?? []), ...intent.slots.map((slot) => catalogue.slotPrompt(intent.name, slot.name, language)), ...handover];
   }
-  return [catalogue.botText('clarify', language), catalogue.botText('rephrase', language), catalogue.botText('handoff', language)];
+  return [catalogue.botText('clarify', language), catalogue.botText('rephrase', language), catalogue.botText('handoff', language), ...handover];
 }
 
 describe('multilingual exam', { timeout: 900_000 }, () => {

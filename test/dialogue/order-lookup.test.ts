@@ -166,7 +166,8 @@ test('an action that does not answer in time ends in an apology and a handover, 
     await ask(socket, 'wo ist meine Bestellung');
     const apology = await ask(socket, 'NW-2024-0042');
     assert.equal(apology.reply.source, 'handoff');
-    assert.equal(apology.reply.text, catalogue.botText('action_failed', 'de'));
+    // No agent is available here: the apology is followed by the offline path (src/availability).
+    assert.ok(apology.reply.text.startsWith(catalogue.botText('action_failed', 'de')), apology.reply.text);
     const [conversation] = await queryEmbedded(dataDir.path, 'SELECT status, form FROM "Conversation" WHERE id = $1', [session.conversationId]);
     assert.deepEqual(conversation, { status: 'waiting_for_agent', form: null });
     const [stored] = await queryEmbedded(dataDir.path, `SELECT details->'action' AS action FROM "Message" WHERE "conversationId" = $1 AND role = 'bot' ORDER BY seq DESC LIMIT 1`, [session.conversationId]);
@@ -196,7 +197,7 @@ test('an open circuit breaker fails fast into the same apology and handover, and
       const { socket, session } = await visitor({ language });
       const apology = await ask(socket, language === 'en' ? 'where is order #48231?' : '订单48231到哪了');
       assert.equal(apology.reply.source, 'handoff');
-      assert.equal(apology.reply.text, catalogue.botText('action_failed', language));
+      assert.ok(apology.reply.text.startsWith(catalogue.botText('action_failed', language)), apology.reply.text);
       reasons.push((await lastAction(session.conversationId)).reason);
     }
     assert.deepEqual(reasons, ['http_error', 'breaker_open']);
