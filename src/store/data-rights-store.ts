@@ -149,7 +149,12 @@ export class DataRightsStore {
         include: {
           conversations: {
             orderBy: { createdAt: 'asc' },
-            include: { messages: { orderBy: { seq: 'asc' }, include: { feedback: true, label: true, agent: { select: { name: true } } } } },
+            include: {
+              messages: { orderBy: { seq: 'asc' }, include: { feedback: true, label: true, agent: { select: { name: true } } } },
+              // What agents wrote about the visitor, and the files sent (their bytes stay at their signed links).
+              notes: { orderBy: { createdAt: 'asc' }, include: { agent: { select: { name: true } } } },
+              attachments: { orderBy: { createdAt: 'asc' } },
+            },
           },
         },
       });
@@ -198,6 +203,8 @@ export class DataRightsStore {
               feedback: message.feedback ? { rating: message.feedback.rating, at: iso(message.feedback.updatedAt) } : null,
               label: message.label ? { intent: message.label.intent, origin: message.label.origin, at: iso(message.label.updatedAt) } : null,
             })),
+            notes: conversation.notes.map((note) => ({ id: note.id, text: note.text, agent: note.agent, createdAt: iso(note.createdAt) })),
+            attachments: conversation.attachments.map((file) => ({ id: file.id, role: file.role, fileName: file.fileName, contentType: file.contentType, size: file.size, createdAt: iso(file.createdAt) })),
           })),
           harvestedAnswers: answers
             .filter((answer) => conversationIds.has(conversationOfSource(answer.source) ?? ''))

@@ -248,12 +248,17 @@ describe('typing indicators', () => {
 });
 
 describe('erasure', () => {
-  test('erasing the visitor removes their conversation’s notes, attachments and blobs; old URLs answer 404', async () => {
+  test('the export lists the notes and files; erasing removes the notes, attachments and blobs; old URLs answer 404', async () => {
     const visitor = await heldByAnn();
     const { conversationId, visitorToken } = visitor.session;
     await api(url, `/api/agent/conversations/${conversationId}/notes`, { token: annToken, body: { text: 'to be erased' } });
     const sent = await upload(`/api/chat/conversations/${conversationId}/attachments`, visitorToken, PNG_BYTES);
     assert.equal(sent.status, 201);
+    const exported = await api(url, `/api/agent/visitors/export?conversationId=${conversationId}`, { token: adminToken });
+    assert.equal(exported.status, 200, JSON.stringify(exported.body));
+    const [conversation] = exported.body.export.visitors[0].conversations.filter((entry: any) => entry.id === conversationId);
+    assert.deepEqual(conversation.notes.map((note: any) => note.text), ['to be erased']);
+    assert.deepEqual(conversation.attachments.map((file: any) => [file.role, file.contentType, file.size]), [['visitor', 'image/png', PNG_BYTES.length]]);
     const erased = await api(url, '/api/agent/visitors/erase', { token: adminToken, body: { conversationId } });
     assert.equal(erased.status, 200, JSON.stringify(erased.body));
     const count = async (table: string) => (await queryEmbedded(env.dataDir, `SELECT count(*)::int AS n FROM "${table}" WHERE "conversationId" = $1::uuid`, [conversationId]))[0].n;
