@@ -732,6 +732,7 @@
         ? h('span', { class: 'visitor-customer', title: "Signed in: verified by the shop's customer token" }, `✓ ${[customer.name, customer.email, `customer ${customer.id}`].filter(Boolean).join(' · ')}`)
         : null,
       who ? h('span', { class: 'visitor-who' }, who) : null,
+      visitor.followupEmail ? h('span', { class: 'visitor-followup', title: 'Left while nobody was available: your replies are e-mailed there too' }, `✉ ${visitor.followupEmail}`) : null,
       visitor.language ? h('span', { class: 'visitor-language', title: 'Language' }, visitor.language) : null,
       visitor.page ? h('span', { class: 'visitor-page', title: visitor.page }, pagePath(visitor.page)) : null,
       visitor.browser ? h('span', { class: 'visitor-browser', title: visitor.userAgent || '' }, visitor.browser) : null,

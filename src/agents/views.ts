@@ -107,6 +107,8 @@ export interface VisitorView {
   userAgent: string | null;
   /** The signed-in customer, verified by the shop's token (unlike `name` and `email`, which the page only says). */
   customer: VerifiedCustomer | null;
+  /** The address the visitor left when nobody was available: agents' replies are e-mailed there too. */
+  followupEmail: string | null;
 }
 
 function toVisitorView(conversation: TranscriptRow): VisitorView {
@@ -119,6 +121,7 @@ function toVisitorView(conversation: TranscriptRow): VisitorView {
     browser: conversation.userAgent ? describeBrowser(conversation.userAgent) : null,
     userAgent: conversation.userAgent,
     customer: conversationCustomer(conversation),
+    followupEmail: conversation.followupEmail,
   };
 }
 

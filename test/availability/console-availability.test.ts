@@ -66,6 +66,8 @@ describe('availability toggle in the console (Chromium)', { skip: chromiumMissin
     assert.equal(saved.text, catalogue.botText('followup_email_saved', 'en').replace('{email}', 'grace.hopper@example.com'));
     await page.click(`#list-waiting .conversation-item[data-id="${away.conversationId}"]`);
     await page.waitForSelector('#detail:not([hidden])');
+    // The agent sees where the reply will also go.
+    await page.waitForSelector('#detail-visitor .visitor-followup >> text=grace.hopper@example.com');
     await page.click('#actions button[data-action="take_over"]');
     await page.waitForSelector('#composer-text:not([disabled])');
     await page.fill('#composer-text', 'Thanks for waiting, Grace: your refund was sent today.');
