@@ -148,14 +148,24 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
     // Every attempt takes its points before the password is checked, so that parallel guesses
     // count too; anything but a wrong guess gives them back.
     await this.admit(account, address);
-    let agent: Agent | null;
+    let verified: { agent: Agent | null; accountId: string | null };
     try {
-      agent = await this.verifiedAgent(email, input.password);
+      verified = await this.verifiedAgent(email, input.password);
     } catch (error) {
       await this.giveBack(account, address);
       throw error;
     }
-    if (!agent) throw new ProtocolError('INVALID_CREDENTIALS', 'Wrong email or password.');
+    const { agent } = verified;
+    if (!agent) {
+      // The account tried (when it exists) and from where; never the e-mail or password typed.
+      await this.options.audit?.record({
+        actor: { kind: 'system', name: 'sign-in' },
+        action: 'agent.sign_in_failed',
+        target: verified.accountId ? { kind: 'agent', id: verified.accountId } : null,
+        details: { address: input.address ?? null },
+      });
+      throw new ProtocolError('INVALID_CREDENTIALS', 'Wrong email or password.');
+    }
     await this.giveBack(account, address);
     await this.failuresPerAccount.delete(account).catch(() => {});
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -196,11 +206,11 @@ export class AgentAuth extends EventEmitter<AgentAuthEvents> {
   }
 
   /** The enabled account with this email and password, or null. */
-  private async verifiedAgent(email: string, password: string): Promise<Agent | null> {
+  private async verifiedAgent(email: string, password: string): Promise<{ agent: Agent | null; accountId: string | null }> {
     const agent = await this.store.agentByEmail(email);
     // Verify against a dummy hash for unknown accounts so the timing does not reveal which emails exist.
     const valid = await verifyPassword(agent?.passwordHash ?? (await this.dummy()), password);
-    return agent && valid && agent.disabledAt === null ? agent : null;
+    return { agent: agent && valid && agent.disabledAt === null ? agent : null, accountId: agent?.id ?? null };
   }
 
   private async giveBack(account: string, address: string): Promise<void> {

@@ -13,6 +13,7 @@ export type AuditActor = { kind: 'agent'; id: string; name: string } | { kind: '
 export const AUDIT_ACTIONS = [
   'agent.sign_in',
   'agent.sign_out',
+  'agent.sign_in_failed',
   'agent.create',
   'agent.update',
   'conversation.take_over',

@@ -289,6 +289,12 @@ describe('a visitor whose data is exported and erased', () => {
   });
 
   test('the audit log records who did what, with ids, not texts, and refuses changes even to the database owner', async () => {
+    // A wrong password: the account tried and the address, never what was typed.
+    const refused = await api(first.url, '/api/agent/login', { body: { email: 'root@example.com', password: 'a wrong guess 123' } });
+    assert.equal(refused.status, 401);
+    const [failed] = (await api(first.url, '/api/agent/audit?action=agent.sign_in_failed', { token: adminToken })).body.events;
+    assert.deepEqual([failed.actor.kind, failed.target], ['system', { kind: 'agent', id: adminId }]);
+    assert.ok(!JSON.stringify(failed).includes('a wrong guess'));
     const log = await api(first.url, '/api/agent/audit?limit=500', { token: adminToken });
     assert.equal(log.status, 200, JSON.stringify(log.body));
     const actions = new Set(log.body.events.map((event: any) => event.action));
