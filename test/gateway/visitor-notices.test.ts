@@ -172,7 +172,7 @@ describe('who agents talk to', () => {
     await ask(socket, 'où est ma commande');
     const transcript = await api(first.url, `/api/agent/conversations/${session.conversationId}`, { token: agentToken });
     assert.deepEqual(transcript.body.conversation.visitor, {
-      name: 'Jonas Berg', email: 'jonas@example.com', language: 'fr', page, browser: 'Firefox 128 on macOS', userAgent: FIREFOX, customer: null,
+      name: 'Jonas Berg', email: 'jonas@example.com', language: 'fr', page, browser: 'Firefox 128 on macOS', userAgent: FIREFOX, customer: null, followupEmail: null,
     });
     socket.close();
 
