@@ -3,7 +3,6 @@
 // typing indicators both ways, and an erasure that removes notes and files.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'socket.io-client';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { ask, connectVisitor, nextEvent, queryEmbedded, request } from '../helpers/server.ts';
 import { api, connectAgent, startAgentTestServer, type AgentTestServer } from './../agents/helpers.ts';
@@ -31,11 +30,6 @@ before(async () => {
 
 after(() => env?.close());
 
-function track<T extends { socket: Socket }>(connection: T): T {
-  env.sockets.push(connection.socket);
-  return connection;
-}
-
 async function upload(path: string, token: string, bytes: Uint8Array<ArrayBuffer>, fileName = 'photo.png') {
   const response = await fetch(`${url}${path}`, {
     method: 'POST',
@@ -48,7 +42,7 @@ async function upload(path: string, token: string, bytes: Uint8Array<ArrayBuffer
 
 /** A visitor handed over to Ann, who holds the conversation now. */
 async function heldByAnn(name = 'Vera Visitor') {
-  const visitor = track(await connectVisitor(url, { name }));
+  const visitor = env.track(await connectVisitor(url, { name }));
   await ask(visitor.socket, 'I want to talk to a person');
   const take = await api(url, `/api/agent/conversations/${visitor.session.conversationId}/take-over`, { token: annToken, body: {} });
   assert.equal(take.status, 200, JSON.stringify(take.body));
@@ -155,7 +149,7 @@ describe('attachments', () => {
     assert.equal((await fetch(`${url}${forged}`)).status, 404);
 
     // Another visitor's token reads and writes nothing of this conversation; nor does no token.
-    const stranger = track(await connectVisitor(url));
+    const stranger = env.track(await connectVisitor(url));
     await ask(stranger.socket, 'hello');
     const strangerList = await api(url, `/api/chat/conversations/${conversationId}/attachments`, { token: stranger.session.visitorToken });
     assert.equal(strangerList.body.error.code, 'UNKNOWN_CONVERSATION');

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'socket.io-client';
 import type { PrismaClient } from '../../src/store/prisma.ts';
 import { labelledExamples } from '../../src/agents/workspace.ts';
 import { loadCatalogue } from '../../src/catalogue/index.ts';
@@ -27,14 +26,9 @@ before(async () => {
 
 after(() => env?.close());
 
-function track<T extends { socket: Socket }>(connection: T): T {
-  env.sockets.push(connection.socket);
-  return connection;
-}
-
 /** A visitor who asks for a person: the bot hands over and the conversation waits for an agent. */
 async function visitorWaitingForAgent() {
-  const visitor = track(await connectVisitor(url));
+  const visitor = env.track(await connectVisitor(url));
   const { reply } = await ask(visitor.socket, 'I want to talk to a person');
   assert.equal(reply.source, 'handoff');
   return visitor;
@@ -42,7 +36,7 @@ async function visitorWaitingForAgent() {
 
 describe('authentication', () => {
   test('every agent route refuses a missing, wrong or visitor token with 401', async () => {
-    const visitor = track(await connectVisitor(url));
+    const visitor = env.track(await connectVisitor(url));
     const wrong = 'fda1_' + 'x'.repeat(43);
     for (const path of ['/api/agent/me', '/api/agent/queue', '/api/agent/conversations', '/api/agent/intents', '/api/agent/corrections']) {
       for (const token of [undefined, wrong, visitor.session.visitorToken, 'garbage']) {
@@ -73,7 +67,7 @@ describe('authentication', () => {
     assert.equal(me.status, 200);
     assert.deepEqual([me.body.agent.email, me.body.agent.role], ['ann@example.com', 'agent']);
     assert.equal(me.headers.get('cache-control'), 'no-store');
-    const live = track(await connectAgent(url, { token }));
+    const live = env.track(await connectAgent(url, { token }));
     const dropped = new Promise((resolve) => live.socket.once('disconnect', resolve));
     assert.equal((await api(url, '/api/agent/logout', { token, method: 'POST', body: {} })).status, 200);
     assert.equal((await api(url, '/api/agent/me', { token })).status, 401);
@@ -81,7 +75,7 @@ describe('authentication', () => {
   });
 
   test('the /agent namespace refuses a missing, wrong or visitor token', async () => {
-    const visitor = track(await connectVisitor(url));
+    const visitor = env.track(await connectVisitor(url));
     for (const auth of [{}, { token: 'fda1_' + 'y'.repeat(43) }, { token: visitor.session.visitorToken }, { visitorToken: visitor.session.visitorToken }, { token: 42 }]) {
       await assert.rejects(connectAgent(url, auth), (error: any) => {
         assert.equal(error.message, 'UNAUTHORIZED');
@@ -89,7 +83,7 @@ describe('authentication', () => {
         return true;
       }, JSON.stringify(auth));
     }
-    const { hello } = track(await connectAgent(url, { token: annToken }));
+    const { hello } = env.track(await connectAgent(url, { token: annToken }));
     assert.equal(hello.agent.name, 'Ann');
   });
 
@@ -114,8 +108,8 @@ describe('authentication', () => {
 
 describe('taking over', () => {
   test('a handed-over conversation appears in the live queue; the agent takes it over and replies; the visitor gets the reply', async () => {
-    const agent = track(await connectAgent(url, { token: annToken }));
-    const visitor = track(await connectVisitor(url));
+    const agent = env.track(await connectAgent(url, { token: annToken }));
+    const visitor = env.track(await connectVisitor(url));
     const conversationId = visitor.session.conversationId;
     const queued = nextEvent(agent.socket, 'queue', (queue: any) => queue.waiting.some((entry: any) => entry.id === conversationId));
     const { reply } = await ask(visitor.socket, 'I want to talk to a person');
@@ -131,7 +125,7 @@ describe('taking over', () => {
     assert.equal(taken.conversation.status, 'agent');
     assert.equal(taken.conversation.assignee.name, 'Ann');
     // Another agent cannot take it away, nor reply in it.
-    const other = track(await connectAgent(url, { token: bobToken }));
+    const other = env.track(await connectAgent(url, { token: bobToken }));
     assert.equal((await request(other.socket, 'take_over', { conversationId })).error.code, 'HELD_BY_OTHER');
     assert.equal((await request(other.socket, 'reply', { conversationId, text: 'me too' })).error.code, 'NOT_ASSIGNEE');
 
@@ -150,7 +144,7 @@ describe('taking over', () => {
   test('while an agent holds the conversation the bot stays silent, and the agent sees the visitor live', async () => {
     const visitor = await visitorWaitingForAgent();
     const conversationId = visitor.session.conversationId;
-    const agent = track(await connectAgent(url, { token: annToken }));
+    const agent = env.track(await connectAgent(url, { token: annToken }));
     assert.equal((await request(agent.socket, 'take_over', { conversationId })).ok, true);
 
     const replies: any[] = [];
@@ -229,7 +223,7 @@ describe('review and corrections', () => {
   });
 
   test('a correction made in the API lands in the next training set', async () => {
-    const visitor = track(await connectVisitor(url));
+    const visitor = env.track(await connectVisitor(url));
     const { ack } = await ask(visitor.socket, 'my parcel arrived broken and wet');
     const intents = await api(url, '/api/agent/intents', { token: annToken });
     assert.ok(intents.body.intents.some((intent: any) => intent.name === 'oos'));
@@ -250,9 +244,9 @@ describe('review and corrections', () => {
     assert.ok(trainingSet.some((example) => example.text === 'my parcel arrived broken and wet' && example.intent === 'complaint'));
 
     // Out of scope over the socket, from another visitor: the first one's complaint went to a person, and the bot stays silent there.
-    const other = track(await connectVisitor(url));
+    const other = env.track(await connectVisitor(url));
     const { ack: offTopic } = await ask(other.socket, 'what do penguins eat');
-    const agent = track(await connectAgent(url, { token: annToken }));
+    const agent = env.track(await connectAgent(url, { token: annToken }));
     const corrected = await request(agent.socket, 'correct', { messageId: offTopic.messageId, intent: 'oos' });
     assert.equal(corrected.ok, true);
     assert.deepEqual((await labelledExamples(prisma)).at(-1), { text: 'what do penguins eat', intent: 'oos' });
@@ -263,7 +257,7 @@ describe('review and corrections', () => {
   });
 
   test('visitor thumbs and CSAT show in the transcript and the negative-feedback filter', async () => {
-    const visitor = track(await connectVisitor(url));
+    const visitor = env.track(await connectVisitor(url));
     const { reply } = await ask(visitor.socket, 'I want to track my order, where is my package?');
     assert.equal((await request(visitor.socket, 'feedback', { messageId: reply.messageId, rating: 'down' })).ok, true);
     const transcript = await api(url, `/api/agent/conversations/${visitor.session.conversationId}`, { token: annToken });
@@ -278,7 +272,7 @@ describe('review and corrections', () => {
   });
 
   test('unknown socket events and bad payloads get stable error codes', async () => {
-    const agent = track(await connectAgent(url, { token: annToken }));
+    const agent = env.track(await connectAgent(url, { token: annToken }));
     assert.equal((await request(agent.socket, 'take_over', { conversationId: 'nope' })).error.code, 'INVALID_PAYLOAD');
     assert.equal((await request(agent.socket, 'fly_to_moon', {})).error.code, 'UNKNOWN_EVENT');
     assert.equal((await request(agent.socket, 'take_over', { conversationId: '00000000-0000-4000-8000-000000000000' })).error.code, 'NOT_FOUND');

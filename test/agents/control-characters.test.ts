@@ -4,7 +4,6 @@
 // highlight markers) must not fake highlights in the console's search results.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'socket.io-client';
 import { ask, connectVisitor, request } from '../helpers/server.ts';
 import { api, connectAgent, startAgentTestServer, type AgentTestServer } from './helpers.ts';
 
@@ -18,18 +17,13 @@ before(async () => {
 
 after(() => env?.close());
 
-function track<T extends { socket: Socket }>(connection: T): T {
-  env.sockets.push(connection.socket);
-  return connection;
-}
-
 describe('a NUL character in an agent’s reply', () => {
   test('is an invalid payload over HTTP and over the socket, and nothing is stored', async () => {
-    const visitor = track(await connectVisitor(env.url));
+    const visitor = env.track(await connectVisitor(env.url));
     assert.equal((await ask(visitor.socket, 'I want to talk to a person')).reply.source, 'handoff');
     const conversationId = visitor.session.conversationId;
     assert.equal((await api(env.url, `/api/agent/conversations/${conversationId}/take-over`, { token, body: {} })).status, 200);
-    const agent = track(await connectAgent(env.url, { token }));
+    const agent = env.track(await connectAgent(env.url, { token }));
 
     const payloads = [{ text: 'your refund\u0000is on its way' }, { text: 'your refund is on its way', clientId: 'reply\u00001' }];
     for (const payload of payloads) {
@@ -51,7 +45,7 @@ describe('a NUL character in an agent’s reply', () => {
     assert.equal(signIn.body.error.code, 'INVALID_PAYLOAD');
     const search = await api(env.url, `/api/agent/conversations?q=${encodeURIComponent('退款\u0000')}`, { token });
     assert.equal(search.status, 400, JSON.stringify(search.body));
-    const agent = track(await connectAgent(env.url, { token }));
+    const agent = env.track(await connectAgent(env.url, { token }));
     const overSocket = await request(agent.socket, 'conversations', { q: '退款\u0000' });
     assert.equal(overSocket.error?.code, 'INVALID_PAYLOAD', JSON.stringify(overSocket));
   });
@@ -59,7 +53,7 @@ describe('a NUL character in an agent’s reply', () => {
 
 describe('search highlights', () => {
   test('only the searched words are highlighted, whatever control characters the visitor wrote', async () => {
-    const visitor = track(await connectVisitor(env.url));
+    const visitor = env.track(await connectVisitor(env.url));
     await ask(visitor.socket, 'my parcel \u0002click here to verify your card\u0003 never arrived');
     const found = await api(env.url, '/api/agent/conversations?q=parcel', { token });
     assert.equal(found.status, 200);

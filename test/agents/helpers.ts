@@ -54,6 +54,8 @@ export interface AgentTestServer {
   tokens: string[];
   /** Sockets to close at the end. */
   sockets: Socket[];
+  /** Closes the connection's socket at the end; returns the connection. */
+  track<T extends { socket: Socket }>(connection: T): T;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,10 @@ export async function startAgentTestServer(agents: Array<{ email: string; name: 
   const sockets: Socket[] = [];
   return {
     server, url: server.url, prisma, dataDir: dataDir.path, tokens, sockets,
+    track(connection) {
+      sockets.push(connection.socket);
+      return connection;
+    },
     async close() {
       for (const socket of sockets) socket.close();
       await prisma.$disconnect();

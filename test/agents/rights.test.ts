@@ -21,18 +21,13 @@ before(async () => {
 
 after(() => env?.close());
 
-function track<T extends { socket: Socket }>(connection: T): T {
-  env.sockets.push(connection.socket);
-  return connection;
-}
-
 async function agentId(email: string): Promise<string> {
   return (await env.prisma.agent.findUniqueOrThrow({ where: { email } })).id;
 }
 
 /** A visitor whose conversation waits for an agent. */
 async function waitingVisitor() {
-  const visitor = track(await connectVisitor(env.url));
+  const visitor = env.track(await connectVisitor(env.url));
   const { reply } = await ask(visitor.socket, 'I want to talk to a person');
   assert.equal(reply.source, 'handoff');
   return visitor;
@@ -56,7 +51,7 @@ function patchAgent(id: string, body: Record<string, unknown>) {
 describe('changes that take rights away close the agent’s open sockets', () => {
   test('a password change: the old session’s socket is closed and cannot connect again; its replies never reach the visitor', async () => {
     const token = await login(env.url, ann.email, ann.password);
-    const agent = track(await connectAgent(env.url, { token }));
+    const agent = env.track(await connectAgent(env.url, { token }));
     const visitor = await waitingVisitor();
     const conversationId = visitor.session.conversationId;
     assert.equal((await request(agent.socket, 'take_over', { conversationId })).ok, true);
@@ -74,7 +69,7 @@ describe('changes that take rights away close the agent’s open sockets', () =>
 
   test('a demotion: the socket is closed; reconnected, the agent has the new role and cannot take a colleague’s conversation', async () => {
     const token = await login(env.url, dee.email, dee.password);
-    const admin = track(await connectAgent(env.url, { token }));
+    const admin = env.track(await connectAgent(env.url, { token }));
     assert.equal(admin.hello.agent.role, 'admin');
     const visitor = await waitingVisitor();
     const conversationId = visitor.session.conversationId;
@@ -85,7 +80,7 @@ describe('changes that take rights away close the agent’s open sockets', () =>
     assert.equal((await patchAgent(await agentId(dee.email), { role: 'agent' })).body.agent.role, 'agent');
     await dropped;
     // The session itself is still valid: the same token connects again, as an agent now.
-    const again = track(await connectAgent(env.url, { token }));
+    const again = env.track(await connectAgent(env.url, { token }));
     assert.equal(again.hello.agent.role, 'agent');
     const refused = await request(again.socket, 'take_over', { conversationId });
     assert.equal(refused.error?.code, 'HELD_BY_OTHER');
@@ -96,15 +91,15 @@ describe('changes that take rights away close the agent’s open sockets', () =>
   test('a disabled account and a logout close the sockets too', async () => {
     const created = await api(env.url, '/api/agent/agents', { token: adminToken, body: { email: 'eve@example.com', name: 'Eve', password: 'eve password 1' } });
     const eveToken = await login(env.url, 'eve@example.com', 'eve password 1');
-    const eve = track(await connectAgent(env.url, { token: eveToken }));
+    const eve = env.track(await connectAgent(env.url, { token: eveToken }));
     const eveDropped = closed(eve.socket);
     assert.equal((await patchAgent(created.body.agent.id, { disabled: true })).status, 200);
     await eveDropped;
 
     const first = await login(env.url, bob.email, bob.password);
     const second = await login(env.url, bob.email, bob.password);
-    const loggingOut = track(await connectAgent(env.url, { token: first }));
-    const staying = track(await connectAgent(env.url, { token: second }));
+    const loggingOut = env.track(await connectAgent(env.url, { token: first }));
+    const staying = env.track(await connectAgent(env.url, { token: second }));
     const dropped = closed(loggingOut.socket);
     assert.equal((await api(env.url, '/api/agent/logout', { token: first, method: 'POST', body: {} })).status, 200);
     await dropped;
@@ -118,7 +113,7 @@ describe('every socket request checks the agent’s rights as they are now', () 
   // next request still sees the change.
   test('a session revoked behind the socket’s back: the next request is refused and the socket closed', async () => {
     const token = await login(env.url, bob.email, bob.password);
-    const agent = track(await connectAgent(env.url, { token }));
+    const agent = env.track(await connectAgent(env.url, { token }));
     assert.equal((await request(agent.socket, 'queue')).ok, true);
     const session = await env.prisma.agentSession.findFirstOrThrow({ where: { agentId: await agentId(bob.email), revokedAt: null }, orderBy: { createdAt: 'desc' } });
     await env.prisma.agentSession.update({ where: { id: session.id }, data: { revokedAt: new Date() } });
@@ -133,7 +128,7 @@ describe('every socket request checks the agent’s rights as they are now', () 
   test('a role taken away behind the socket’s back: taking over a colleague’s conversation is refused, as over HTTP', async () => {
     await env.prisma.agent.update({ where: { email: dee.email }, data: { role: 'admin' } });
     const token = await login(env.url, dee.email, dee.password);
-    const admin = track(await connectAgent(env.url, { token }));
+    const admin = env.track(await connectAgent(env.url, { token }));
     assert.equal(admin.hello.agent.role, 'admin');
     const visitor = await waitingVisitor();
     const conversationId = visitor.session.conversationId;
