@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import Mustache from 'mustache';
+import { renderTemplate } from '../catalogue/templates.ts';
 import { z } from 'zod';
 import type { PrismaClient } from '../store/prisma.ts';
 import { AuditStore } from '../store/audit-store.ts';
@@ -185,8 +186,7 @@ export function renderCanned(template: string, variables: Record<string, unknown
     }
   };
   visit(tokens);
-  const text = Mustache.render(template, variables, {}, { escape: (value: unknown) => String(value) });
-  return { text, missing: [...missing] };
+  return { text: renderTemplate(template, variables), missing: [...missing] };
 }
 
 function lookup(variables: Record<string, unknown>, name: string): unknown {

@@ -29,7 +29,7 @@ export function templatePlaceholders(template: string): { names: string[] } | { 
 
 export type TemplateVariables = Readonly<Record<string, string | number | boolean | null>>;
 
-/** Renders a template checked at load time; a variable without a value renders as nothing. */
-export function renderTemplate(template: string, variables: TemplateVariables): string {
+/** Renders a template as plain text (values unescaped); a variable without a value renders as nothing. */
+export function renderTemplate(template: string, variables: Readonly<Record<string, unknown>>): string {
   return Mustache.render(template, variables, {}, { escape: String });
 }
