@@ -155,13 +155,14 @@ export class DialogueService {
     // While waiting for an agent: the place in the queue, and whether the bot asked for an e-mail address.
     const waiting = state.status === 'waiting_for_agent' && this.deps.availability ? await this.deps.availability.waiting(message.conversationId) : null;
     const expectingEmail = waiting?.followup.asked === true && waiting.followup.email === null;
-    // Stored with the message for agents (and slots); most messages have none, and then nothing is written.
+    // Stored with the message for agents (and slots), in the reply's statement when there is one;
+    // most messages have none, and then nothing is written.
     const entities = extractEntities(message.text, catalogue.entities, { language: chosen.language, expecting: expectingEmail ? 'email' : askedEntityType(form, catalogue) });
-    if (entities.length > 0) {
-      await store.recordEntities(message.id, entities);
-      // Agents following the conversation live see them on the message too.
-      message = { ...message, entities: entities as unknown as Message['entities'] };
-    }
+    const recordEntities = async () => {
+      if (entities.length > 0) await store.recordEntities(message.id, entities);
+    };
+    // Agents following the conversation live see them on the message too.
+    if (entities.length > 0) message = { ...message, entities: entities as unknown as Message['entities'] };
     const availability: Availability | undefined = waiting ? { staffed: true, back: null, queuePosition: waiting.position ?? undefined, followup: waiting.followup } : undefined;
     const planned = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities, availability });
     let decision = planned;
@@ -171,8 +172,12 @@ export class DialogueService {
       decision = decideAfterAction({ state: planned.nextState, result: action, catalogue, language: chosen.language });
     }
     decision = await this.offlineWhenUnstaffed(state, decision, catalogue, chosen.language);
-    if (waiting && decision.reply) return this.storeWhileWaiting(message.conversationId, message, decision, chosen.language, state, started);
+    if (waiting && decision.reply) {
+      await recordEntities();
+      return this.storeWhileWaiting(message.conversationId, message, decision, chosen.language, state, started);
+    }
     if (!decision.reply) {
+      await recordEntities();
       this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: null, statusBefore: state.status, statusAfter: state.status });
       return null;
     }
@@ -195,6 +200,7 @@ export class DialogueService {
       latencyMs: performance.now() - started,
       details,
       nextState: decision.nextState,
+      entities,
     });
     // Not stored: an agent took over meanwhile, and the bot stays silent.
     this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from './prisma.ts';
+import type pg from 'pg';
+import { Prisma, sqlPool, type PrismaClient } from './prisma.ts';
 import { DatabaseUnavailableError, guarded } from './errors.ts';
 import { deterministicUuid } from './deterministic-uuid.ts';
 import { MicroBatcher } from '../concurrency/micro-batcher.ts';
-import type { Conversation, Message, Prisma } from '../generated/prisma/client.ts';
+import type { Conversation, Message } from '../generated/prisma/client.ts';
 import type { ConversationStatus, MessageRole, ReplySource, Rating } from '../generated/prisma/enums.ts';
 import type { VerifiedCustomer } from '../identity/customer-token.ts';
 
@@ -50,6 +51,30 @@ function batched<I, O>(run: (inputs: I[]) => Promise<O[]>, onBatch?: (size: numb
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   };
+}
+
+/** A message row as pg returns it: `seq` (bigint) as a string. */
+type MessageRow = Omit<Message, 'seq'> & { seq: string };
+
+function toMessage({ seq, ...row }: MessageRow): Message {
+  return { ...row, seq: BigInt(seq) };
+}
+
+/**
+ * A message's columns by name, not `*`: a prepared statement whose result gains a column (a
+ * migration applied by a newer process during a rolling upgrade) fails with "cached plan must not
+ * change result type" until its connection closes.
+ */
+function messageColumns(table: string): string {
+  return Object.values(Prisma.MessageScalarFieldEnum).map((column) => `${table}."${column}"`).join(', ');
+}
+
+/**
+ * The statements every visitor message runs skip the ORM: they go to the pg pool as named
+ * statements, parsed and planned once per connection instead of at every call (issue 22, bench:load).
+ */
+async function prepared<R extends object>(pool: pg.Pool, name: string, text: string, values: unknown[]): Promise<R[]> {
+  return (await pool.query<R & pg.QueryResultRow>({ name, text, values })).rows;
 }
 
 export type { Conversation, Message, ConversationStatus, MessageRole, ReplySource, Rating };
@@ -125,6 +150,8 @@ export interface BotReplyInput {
   details?: object;
   /** The conversation state after this reply, written in the same transaction; no `form`: none is open. */
   nextState: { status: ConversationStatus; consecutiveFallbacks: number; form?: object | undefined };
+  /** Entities found in the visitor message answered, stored on it in the same statement (see `recordEntities`). */
+  entities?: readonly object[] | undefined;
 }
 
 /** The statements that concurrent calls share (`ChatStore` options: `onBatch`, for metrics). */
@@ -132,10 +159,15 @@ export type BatchedStatement = 'append_visitor_message' | 'answer_context' | 'ap
 
 /** Postgres-backed persistence of visitors, conversations, messages and feedback. */
 export class ChatStore {
+  /** The pool under `prisma`, for the statements that skip the ORM (`prepared`). */
+  private readonly sql: pg.Pool;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: { onBatch?: (statement: BatchedStatement, size: number) => void } = {},
-  ) {}
+  ) {
+    this.sql = sqlPool(prisma);
+  }
 
   /**
    * Where a returning visitor's chat goes, in one indexed read: the open conversation, or else the id
@@ -226,9 +258,9 @@ export class ChatStore {
     // The outer query's snapshot does not see the rows the CTE inserts, so a message is either in
     // `inserted` (new) or in "Message" (a repeated clientId), never in both. A repeat inside the
     // batch conflicts with the row its first copy inserted, and reads that row.
-    const rows = await raw(() => this.prisma.$queryRaw<Array<Message & { ord: bigint; created: boolean }>>`
+    const rows = await prepared<MessageRow & { ord: string; created: boolean }>(this.sql, 'append_visitor_messages', `
       WITH input AS (
-        SELECT * FROM unnest(${ids}::uuid[], ${inputs.map((input) => input.conversationId)}::uuid[], ${inputs.map((input) => input.clientId)}::text[], ${inputs.map((input) => input.text)}::text[])
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])
           WITH ORDINALITY AS t(id, "conversationId", "clientId", text, ord)
       ), inserted AS (
         INSERT INTO "Message" (id, "conversationId", role, "clientId", text)
@@ -242,14 +274,14 @@ export class ChatStore {
       ), touched AS (
         UPDATE "Conversation" SET "updatedAt" = now() WHERE id IN (SELECT "conversationId" FROM inserted) RETURNING id
       )
-      SELECT i.ord, m.*, m.id = i.id AS created
+      SELECT i.ord, ${messageColumns('m')}, m.id = i.id AS created
       FROM input i
       JOIN LATERAL (
         SELECT * FROM inserted n WHERE n."conversationId" = i."conversationId" AND n."clientId" = i."clientId"
         UNION ALL
         SELECT * FROM "Message" e WHERE e."conversationId" = i."conversationId" AND e."clientId" = i."clientId"
-      ) m ON true`);
-    const byOrdinal = new Map(rows.map(({ ord, created, ...message }) => [Number(ord), { message: message as Message, created }]));
+      ) m ON true`, [ids, inputs.map((input) => input.conversationId), inputs.map((input) => input.clientId), inputs.map((input) => input.text)]);
+    const byOrdinal = new Map(rows.map(({ ord, created, ...message }) => [Number(ord), { message: toMessage(message), created }]));
     return Promise.all(inputs.map(async (input, index) => {
       const found = byOrdinal.get(index + 1);
       if (found) return found;
@@ -268,22 +300,22 @@ export class ChatStore {
    * whole "Message_seq_key" index (EXPLAIN: 7,600 rows read for one reply, linear in the table).
    */
   readonly answerContext = batched(async (inputs: Array<{ conversationId: string; messageId: string }>): Promise<Array<{ state: Pick<Conversation, 'status' | 'consecutiveFallbacks' | 'form'> | null; customer: VerifiedCustomer | null; reply: Message | null }>> => {
-    const rows = await raw(() => this.prisma.$queryRaw<Array<Partial<Message> & { ord: bigint; conversationStatus: ConversationStatus | null; conversationFallbacks: number | null; conversationForm: Prisma.JsonValue | null } & Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>>>`
+    const rows = await prepared<Partial<MessageRow> & { ord: string; conversationStatus: ConversationStatus | null; conversationFallbacks: number | null; conversationForm: Prisma.JsonValue | null } & Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>>(this.sql, 'answer_context', `
       WITH input AS (
-        SELECT * FROM unnest(${inputs.map((input) => input.conversationId)}::uuid[], ${inputs.map((input) => input.messageId)}::uuid[]) WITH ORDINALITY AS t(conv, msg, ord)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(conv, msg, ord)
       ), replies AS MATERIALIZED (
-        SELECT * FROM "Message" WHERE "replyToId" = ANY (${inputs.map((input) => input.messageId)}::uuid[])
+        SELECT * FROM "Message" WHERE "replyToId" = ANY ($2::uuid[])
       )
       SELECT i.ord, c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", c.form AS "conversationForm",
-        c."customerId", c."customerEmail", c."customerName", r.*
+        c."customerId", c."customerEmail", c."customerName", ${messageColumns('r')}
       FROM input i
       LEFT JOIN "Conversation" c ON c.id = i.conv
       LEFT JOIN LATERAL (SELECT * FROM replies WHERE replies."replyToId" = i.msg ORDER BY seq LIMIT 1) r ON true
-      ORDER BY i.ord`);
+      ORDER BY i.ord`, [inputs.map((input) => input.conversationId), inputs.map((input) => input.messageId)]);
     return rows.map(({ ord: _ord, conversationStatus, conversationFallbacks, conversationForm, customerId, customerEmail, customerName, ...reply }) => ({
       state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0, form: conversationForm },
       customer: conversationCustomer({ customerId, customerEmail, customerName }),
-      reply: reply.id ? (reply as Message) : null,
+      reply: reply.id ? toMessage(reply as MessageRow) : null,
     }));
   }, (size) => this.options.onBatch?.('answer_context', size));
 
@@ -315,22 +347,23 @@ export class ChatStore {
    * over while the reply was being composed: then nothing is written and null is returned. The
    * reply is inserted only where the conditional state update matched, in the same statement.
    * One batch holds at most one reply per conversation: the dialogue service answers the messages
-   * of a conversation one at a time.
+   * of a conversation one at a time. The entities of the messages answered are written whether or
+   * not the reply is (as `recordEntities` would).
    */
   readonly appendBotReply = batched(async (inputs: BotReplyInput[]): Promise<Array<Message | null>> => {
     const ids = inputs.map(() => randomUUID());
     const column = <T>(pick: (input: BotReplyInput) => T) => inputs.map(pick);
-    const rows = await raw(() => this.prisma.$queryRaw<Message[]>`
+    // Only a batch with entities updates messages (its own statement): an update, even of no row, runs Message's update trigger.
+    const withEntities = inputs.some((input) => input.entities?.length);
+    const rows = await prepared<MessageRow>(this.sql, withEntities ? 'append_bot_replies_entities' : 'append_bot_replies', `
       WITH input AS (
-        SELECT * FROM unnest(
-          ${ids}::uuid[], ${column((input) => input.conversationId)}::uuid[], ${column((input) => input.text)}::text[],
-          ${column((input) => input.replyToId)}::uuid[], ${column((input) => input.source)}::text[], ${column((input) => input.intent ?? null)}::text[],
-          ${column((input) => input.confidence ?? null)}::double precision[], ${column((input) => input.modelVersionId ?? null)}::uuid[],
-          ${column((input) => input.latencyMs ?? null)}::double precision[], ${column((input) => (input.details === undefined ? null : JSON.stringify(input.details)))}::jsonb[],
-          ${column((input) => input.nextState.status)}::text[], ${column((input) => input.nextState.consecutiveFallbacks)}::int[],
-          ${column((input) => (input.nextState.form === undefined ? null : JSON.stringify(input.nextState.form)))}::jsonb[]
-        ) WITH ORDINALITY AS t(id, conv, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details, status, fallbacks, form, ord)
-      ), updated AS (
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::double precision[], $8::uuid[],
+          $9::double precision[], $10::jsonb[], $11::text[], $12::int[], $13::jsonb[], $14::jsonb[]
+        ) WITH ORDINALITY AS t(id, conv, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details, status, fallbacks, form, entities, ord)
+      )${withEntities ? `, noted AS (
+        UPDATE "Message" m SET entities = i.entities FROM input i
+        WHERE m.id = i."replyToId" AND m.role = 'visitor' AND i.entities IS NOT NULL
+      )` : ''}, updated AS (
         UPDATE "Conversation" c SET
           status = i.status::"ConversationStatus",
           "consecutiveFallbacks" = i.fallbacks,
@@ -345,8 +378,15 @@ export class ChatStore {
       SELECT i.id, i.conv, 'bot'::"MessageRole", i.text, i."replyToId", i.source::"ReplySource", i.intent, i.confidence, i."modelVersionId", i."latencyMs", i.details
       FROM input i JOIN updated u ON u.id = i.conv
       ORDER BY i.ord
-      RETURNING *`);
-    const byId = new Map(rows.map((row) => [row.id, row]));
+      RETURNING ${messageColumns('"Message"')}`, [
+      ids, column((input) => input.conversationId), column((input) => input.text), column((input) => input.replyToId), column((input) => input.source),
+      column((input) => input.intent ?? null), column((input) => input.confidence ?? null), column((input) => input.modelVersionId ?? null),
+      column((input) => input.latencyMs ?? null), column((input) => (input.details === undefined ? null : JSON.stringify(input.details))),
+      column((input) => input.nextState.status), column((input) => input.nextState.consecutiveFallbacks),
+      column((input) => (input.nextState.form === undefined ? null : JSON.stringify(input.nextState.form))),
+      column((input) => (input.entities?.length ? JSON.stringify(input.entities) : null)),
+    ]);
+    const byId = new Map(rows.map((row) => [row.id, toMessage(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   }, (size) => this.options.onBatch?.('append_bot_reply', size));
 
