@@ -26,7 +26,9 @@ import { runningEmbeddedUrl } from '../src/store/database.ts';
 import { AgentAuth } from '../src/agents/auth.ts';
 import { AgentStore } from '../src/store/agent-store.ts';
 import { loadCatalogue } from '../src/catalogue/index.ts';
+import { knowledgeOf, readCatalogueFolder } from '../src/catalogue/folder.ts';
 import { ModelRegistry } from '../src/models/registry.ts';
+import { ModelFiles } from '../src/models/model-files.ts';
 import { retrain, runRetrainJob } from '../src/models/retrain.ts';
 import { readDataset } from '../src/corpus/datasets.ts';
 import { loadModel } from '../src/nlu/index.ts';
@@ -114,7 +116,10 @@ const server = await startServer(config, logger);
 const databaseUrl = runningEmbeddedUrl(dataDir);
 const prisma = createPrismaClient(databaseUrl, 4);
 const registry = new ModelRegistry(prisma);
+// The versions' files, as any process gets them: from the artifact store into DATA_DIR/models.
+const modelFiles = new ModelFiles(registry.artifacts, dataDir);
 const catalogue = await loadCatalogue(intentsDir);
+const knowledgeDocuments = knowledgeOf(await readCatalogueFolder(intentsDir)).markdown;
 
 // The simulated agent's account and session on the real agent API.
 const AGENT = { email: 'reviewer@example.com', password: 'bench reviewer password', name: 'Reviewer' };
@@ -233,7 +238,7 @@ async function waitForServerModel(versionId: string): Promise<void> {
 
 try {
   const first = await registry.active();
-  const start = await testAccuracy(first!.artifactPath);
+  const start = await testAccuracy(await modelFiles.localDir(first!));
   out({ cycle: 0, labelled: 0, examples: catalogue.trainingExamples().length, test_accuracy: round(start.top1), test_accuracy_with_fallback: round(start.accuracy), model: first!.name });
   for (let cycle = 1, offset = 0; offset < stream.length; cycle++, offset += CYCLE) {
     const batch = stream.slice(offset, offset + CYCLE);
@@ -241,12 +246,12 @@ try {
     const { wrong, failed, reviewed } = await streamTraffic(batch);
     const trafficSeconds = (performance.now() - traffic) / 1000;
     const result = await retrain({
-      prisma, databaseUrl, registry, catalogue, intentsDir, dataDir: config.dataDir, logger, seed: SEED, margin: config.promotionMargin, trigger: 'bench',
+      prisma, databaseUrl, registry, catalogue, knowledgeDocuments, dataDir: config.dataDir, logger, seed: SEED, margin: config.promotionMargin, trigger: 'bench',
     });
     if (result.promoted) await waitForServerModel(result.version.id);
     const serving = (await registry.active())!;
-    const accuracy = await testAccuracy(serving.artifactPath);
-    const candidate = result.promoted ? accuracy : await testAccuracy(result.version.artifactPath);
+    const accuracy = await testAccuracy(await modelFiles.localDir(serving));
+    const candidate = result.promoted ? accuracy : await testAccuracy(await modelFiles.localDir(result.version));
     out({
       cycle,
       labelled: await prisma.intentLabel.count(),
@@ -273,7 +278,7 @@ try {
 
   // A candidate trained on deliberately shuffled labels must be stopped by the gate.
   const corrupted = await retrain({
-    prisma, databaseUrl, registry, catalogue, intentsDir, dataDir: config.dataDir, logger, seed: SEED, margin: config.promotionMargin, trigger: 'bench-corrupted', namePrefix: 'corrupted',
+    prisma, databaseUrl, registry, catalogue, knowledgeDocuments, dataDir: config.dataDir, logger, seed: SEED, margin: config.promotionMargin, trigger: 'bench-corrupted', namePrefix: 'corrupted',
     transformTraining: (examples) => {
       const intents = examples.map((example) => example.intent);
       const shuffle = createRandom(SEED + 1000);
@@ -285,7 +290,7 @@ try {
     },
   });
   const finalActive = (await registry.active())!;
-  const final = await testAccuracy(finalActive.artifactPath);
+  const final = await testAccuracy(await modelFiles.localDir(finalActive));
   out({
     full_data_accuracy: round(full.top1),
     full_data_accuracy_with_fallback: round(full.accuracy),

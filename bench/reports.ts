@@ -42,9 +42,9 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
  * (18%). The first 15 days are answered by a retired version, the rest by the active one.
  */
 const SEED_SQL = `
-INSERT INTO "ModelVersion" (id, name, encoder, status, "artifactPath", metrics, thresholds, "createdAt", "promotedAt") VALUES
-  ('00000000-0000-4000-8000-000000000001', 'bench-2026-old', 'builtin', 'retired', '/dev/null', '{}', '{}', $1::timestamptz, $1::timestamptz),
-  ('00000000-0000-4000-8000-000000000002', 'bench-2026-active', 'builtin', 'active', '/dev/null', '{}', '{}', $1::timestamptz + interval '15 days', $1::timestamptz + interval '15 days');
+INSERT INTO "ModelVersion" (id, name, encoder, status, metrics, thresholds, "createdAt", "promotedAt") VALUES
+  ('00000000-0000-4000-8000-000000000001', 'bench-2026-old', 'builtin', 'retired', '{}', '{}', $1::timestamptz, $1::timestamptz),
+  ('00000000-0000-4000-8000-000000000002', 'bench-2026-active', 'builtin', 'active', '{}', '{}', $1::timestamptz + interval '15 days', $1::timestamptz + interval '15 days');
 
 INSERT INTO "Agent" (id, email, name, role, "passwordHash")
 SELECT md5('agent' || a)::uuid, 'agent' || a || '@bench.example', 'Agent ' || a, 'agent', 'not-a-hash' FROM generate_series(1, 5) a;

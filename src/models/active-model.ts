@@ -5,6 +5,7 @@ type IntentModel = AnyIntentModel<CommonModelMeta>;
 import { loadAnyModel, type LoadModelOptions } from '../nlu/index.ts';
 import { MODEL_CHANNEL, type ModelRegistry, type ModelVersion } from './registry.ts';
 import { listen, type Subscription } from '../store/notifications.ts';
+import type { ModelFiles } from './model-files.ts';
 
 interface Loaded {
   version: ModelVersion;
@@ -35,6 +36,8 @@ export class ActiveModel {
 
   constructor(
     private readonly registry: ModelRegistry,
+    /** This process's copies of versions' files, fetched from the artifact store when missing. */
+    private readonly files: ModelFiles,
     private readonly logger: Logger,
     private readonly loadOptions: LoadModelOptions = {},
   ) {}
@@ -95,7 +98,7 @@ export class ActiveModel {
   }
 
   private async switchTo(version: ModelVersion): Promise<void> {
-    const model = await loadAnyModel(version.artifactPath, this.loadOptions);
+    const model = await loadAnyModel(await this.files.localDir(version), this.loadOptions);
     const previous = this.loaded;
     this.loaded = { version, model, inFlight: 0, retired: false };
     this.logger.info({ modelVersion: version.name, executionProvider: model.executionProvider }, 'intent model in service');

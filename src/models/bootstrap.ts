@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 import { trainModel, type TrainProgress } from '../fitting/train-builtin.ts';
 import type { LabelledExample } from '../nlu/types.ts';
 import type { ModelRegistry, ModelVersion } from './registry.ts';
+import { modelDir } from './model-files.ts';
 
 /** Trains the built-in model on the given examples and registers the result as a candidate version. */
 export async function trainAndRegister(options: {
@@ -16,14 +16,14 @@ export async function trainAndRegister(options: {
   onProgress?: (progress: TrainProgress) => void;
 }): Promise<ModelVersion> {
   const name = `builtin-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}`;
-  const outDir = join(options.dataDir, 'models', name);
+  const outDir = modelDir(options.dataDir, name);
   options.logger.info({ model: name, examples: options.examples.length }, 'training intent model');
   const result = await trainModel(options.examples, { outDir, seed: options.seed ?? 1, unlabelled: options.unlabelled ?? [], ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   for (const warning of result.warnings) options.logger.warn({ model: name }, warning);
   return options.registry.register({
     name,
     encoder: 'builtin',
-    artifactPath: outDir,
+    artifactDir: outDir,
     metrics: JSON.parse(JSON.stringify(result.metrics)),
     thresholds: JSON.parse(JSON.stringify(result.thresholds)),
   });

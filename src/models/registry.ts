@@ -4,6 +4,9 @@ import { Prisma } from '../store/prisma.ts';
 import { guarded } from '../store/errors.ts';
 import { auditInsert, type AuditActor } from '../store/audit-store.ts';
 import type { ModelVersion } from '../generated/prisma/client.ts';
+import { PostgresArtifactStore, type ArtifactStore } from '../store/artifact-store.ts';
+import type { Logger } from '../observability/logger.ts';
+import { readArtifactDir } from './model-files.ts';
 
 export type { ModelVersion };
 
@@ -13,7 +16,8 @@ export const MODEL_CHANNEL = 'frontdesk_model_promoted';
 export interface NewModelVersion {
   name: string;
   encoder: string;
-  artifactPath: string;
+  /** The folder the trainer wrote: its files are stored with the version. */
+  artifactDir: string;
   metrics: Prisma.InputJsonValue;
   thresholds: Prisma.InputJsonValue;
   report?: Prisma.InputJsonValue;
@@ -26,9 +30,15 @@ export class UnknownModelError extends Error {
   }
 }
 
-/** Model versions in Postgres: candidates, the one active version, and the retired ones. */
+// A version's files move in the transaction that registers it, one 1 MiB statement at a time.
+const REGISTER_TIMEOUT_MS = 10 * 60_000;
+
+/** Model versions in Postgres: candidates, the one active version, and the retired ones, with their files. */
 export class ModelRegistry {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    readonly artifacts: ArtifactStore = new PostgresArtifactStore(prisma),
+  ) {}
 
   active(): Promise<ModelVersion | null> {
     return guarded(() => this.prisma.modelVersion.findFirst({ where: { status: 'active' }, orderBy: { promotedAt: 'desc' } }));
@@ -46,8 +56,48 @@ export class ModelRegistry {
     return version;
   }
 
-  register(version: NewModelVersion, status: 'candidate' | 'rejected' = 'candidate'): Promise<ModelVersion> {
-    return guarded(() => this.prisma.modelVersion.create({ data: { id: randomUUID(), status, ...version } }));
+  /** Registers a version together with its files: no process ever sees a version it cannot fetch. */
+  async register(version: NewModelVersion, status: 'candidate' | 'rejected' = 'candidate'): Promise<ModelVersion> {
+    const { artifactDir, ...row } = version;
+    const files = await readArtifactDir(artifactDir);
+    return guarded(() =>
+      this.prisma.$transaction(async (tx) => {
+        const created = await tx.modelVersion.create({ data: { id: randomUUID(), status, ...row } });
+        await this.artifacts.put(tx, created.id, files);
+        return created;
+      }, { timeout: REGISTER_TIMEOUT_MS }),
+    );
+  }
+
+  /**
+   * Stores the files of versions trained before artifacts moved to Postgres, where their folder
+   * still exists on this machine (run at every server start; concurrent starts import each once).
+   * Returns how many were imported.
+   */
+  async importLegacyArtifacts(logger: Logger): Promise<number> {
+    const legacy = await guarded(() => this.prisma.modelVersion.findMany({ where: { legacyArtifactPath: { not: null } }, select: { id: true, name: true, legacyArtifactPath: true } }));
+    let imported = 0;
+    for (const version of legacy) {
+      const files = await readArtifactDir(version.legacyArtifactPath!).catch(() => null);
+      if (!files) {
+        logger.info({ model: version.name, path: version.legacyArtifactPath }, 'the files of a model version from before artifacts moved to Postgres are not on this machine');
+        continue;
+      }
+      const done = await guarded(() =>
+        this.prisma.$transaction(async (tx) => {
+          // The row lock makes a concurrent start wait here, then find nothing left to import.
+          const { count } = await tx.modelVersion.updateMany({ where: { id: version.id, legacyArtifactPath: { not: null } }, data: { legacyArtifactPath: null } });
+          if (count === 0) return false;
+          await this.artifacts.put(tx, version.id, files);
+          return true;
+        }, { timeout: REGISTER_TIMEOUT_MS }),
+      );
+      if (done) {
+        imported += 1;
+        logger.info({ model: version.name, path: version.legacyArtifactPath }, 'model version files imported into Postgres');
+      }
+    }
+    return imported;
   }
 
   /**

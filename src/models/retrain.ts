@@ -3,7 +3,6 @@
 // the candidate and promote it (every server switches through LISTEN/NOTIFY) or keep it as
 // `rejected` with its report. A Postgres advisory lock makes it one retraining at a time across
 // every process on the database.
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { withAdvisoryLock } from '../store/advisory-lock.ts';
 import type { Catalogue } from '../catalogue/index.ts';
@@ -16,6 +15,7 @@ import { labelsChangedSince } from '../store/training-store.ts';
 import { DEFAULT_PROMOTION_MARGIN, type GateReport } from '../evaluation/gate.ts';
 import { learningSets, type LearningSetOptions, type LearningSets } from '../corpus/retraining-sets.ts';
 import type { ModelRegistry, ModelVersion } from './registry.ts';
+import { modelDir, ModelFiles } from './model-files.ts';
 import type { RetrainJob, RetrainProgress, RetrainWorkerMessage } from './retrain-worker.ts';
 import { knowledgeTexts } from '../corpus/training-set.ts';
 
@@ -35,7 +35,8 @@ export interface RetrainOptions {
   databaseUrl: string;
   registry: ModelRegistry;
   catalogue: Catalogue;
-  intentsDir: string;
+  /** The knowledge documents as the catalogue keeps them: the model learns their words for retrieval. */
+  knowledgeDocuments: ReadonlyArray<{ file: string; text: string }>;
   dataDir: string;
   logger: Logger;
   margin?: number;
@@ -117,8 +118,8 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     const train = options.transformTraining ? options.transformTraining(sets.train) : sets.train;
     const active = await registry.active();
     const name = versionName(options.namePrefix ?? 'builtin');
-    const outDir = join(options.dataDir, 'models', name);
-    const unlabelled = await knowledgeTexts(join(options.intentsDir, 'knowledge')).catch(() => [] as string[]);
+    const outDir = modelDir(options.dataDir, name);
+    const unlabelled = await knowledgeTexts(options.knowledgeDocuments);
     const margin = options.margin ?? DEFAULT_PROMOTION_MARGIN;
     const gate = options.gate ?? true;
     logger.info({ model: name, examples: train.length, frozen: sets.frozen.length, recent: sets.recent.length, trigger: options.trigger }, 'retraining the intent model');
@@ -129,7 +130,11 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
         seed: options.seed ?? 1,
         train,
         unlabelled,
-        gate: { active: active ? { name: active.name, artifactPath: active.artifactPath } : null, frozen: sets.frozen, recent: sets.recent, margin },
+        gate: {
+          // The active version may have been trained elsewhere: the gate reads this machine's copy.
+          active: active ? { name: active.name, artifactPath: await new ModelFiles(registry.artifacts, options.dataDir, logger).localDir(active) } : null,
+          frozen: sets.frozen, recent: sets.recent, margin,
+        },
       },
       options.onProgress,
       options.signal,
@@ -138,7 +143,7 @@ export async function retrain(options: RetrainOptions): Promise<RetrainResult> {
     const fullReport = JSON.parse(JSON.stringify({ gate: report, trigger: options.trigger ?? 'manual', training: { examples: train.length, seconds: done.seconds, ...sets.stats } }));
     const rejected = gate && report?.decision === 'reject';
     let version = await registry.register(
-      { name, encoder: 'builtin', artifactPath: outDir, metrics: JSON.parse(JSON.stringify(done.metrics)), thresholds: done.thresholds, report: fullReport },
+      { name, encoder: 'builtin', artifactDir: outDir, metrics: JSON.parse(JSON.stringify(done.metrics)), thresholds: done.thresholds, report: fullReport },
       rejected ? 'rejected' : 'candidate',
     );
     let promoted = false;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
 import { ModelRegistry } from '../../src/models/registry.ts';
+import { ModelFiles } from '../../src/models/model-files.ts';
 import { connectVisitor, nextEvent, request, temporaryDirectory } from '../helpers/server.ts';
 import { connectAgent, createAgent, login } from '../agents/helpers.ts';
 import { eventually, spawnServer, startTestPostgres, type ServerProcess, type TestPostgres } from './helpers.ts';
@@ -72,7 +73,8 @@ test('a model promoted through the registry is served by both processes', async 
   const candidate = await registry.register({
     name: `scale-out-${Date.now()}`,
     encoder: active.encoder,
-    artifactPath: active.artifactPath,
+    // The active version's files, fetched from Postgres like a third machine would.
+    artifactDir: await new ModelFiles(registry.artifacts, join(dir.path, 'registrar')).localDir(active),
     metrics: active.metrics as object,
     thresholds: active.thresholds as object,
   });

@@ -60,7 +60,7 @@ test('retraining in a worker, promotion and rollback while a visitor sends messa
     });
 
     const result = await retrain({
-      prisma, databaseUrl: embeddedDatabaseUrl(dir.path), registry, catalogue, intentsDir: 'intents', dataDir: dir.path, logger: createLogger('silent'),
+      prisma, databaseUrl: embeddedDatabaseUrl(dir.path), registry, catalogue, knowledgeDocuments: [], dataDir: dir.path, logger: createLogger('silent'),
       seed: 2, margin: 0.2, trigger: 'test', sets: { evaluationFraction: 0.5, minFrozen: 2 },
     });
     assert.ok(result.report, 'the gate ran');

@@ -30,11 +30,11 @@ export async function seedDesk(prisma: PrismaClient, options: { activeVersion: b
   const agentId = options.agentId ?? (await prisma.agent.create({ data: { id: randomUUID(), email: `ann-${randomUUID()}@example.com`, name: 'Ann', passwordHash: 'x' } })).id;
   const suffix = randomUUID().slice(0, 8);
   const v1 = await prisma.modelVersion.create({
-    data: { id: randomUUID(), name: `report-v1-${suffix}`, encoder: 'builtin', status: 'retired', artifactPath: '/dev/null', metrics: {}, thresholds: {}, promotedAt: at('2026-10-01T00:00:00Z') },
+    data: { id: randomUUID(), name: `report-v1-${suffix}`, encoder: 'builtin', status: 'retired', metrics: {}, thresholds: {}, promotedAt: at('2026-10-01T00:00:00Z') },
   });
   const v2 = await prisma.modelVersion.create({
     data: {
-      id: randomUUID(), name: `report-v2-${suffix}`, encoder: 'builtin', status: options.activeVersion ? 'active' : 'retired', artifactPath: '/dev/null', metrics: {}, thresholds: {},
+      id: randomUUID(), name: `report-v2-${suffix}`, encoder: 'builtin', status: options.activeVersion ? 'active' : 'retired', metrics: {}, thresholds: {},
       promotedAt: options.activeVersion ? new Date() : at('2026-10-15T00:00:00Z'),
     },
   });

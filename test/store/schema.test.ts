@@ -48,7 +48,7 @@ test('every Prisma model reads and writes against the migrated schema', async ()
     data: { id: randomUUID(), visitorId: visitor.id, status: 'waiting_for_agent', assigneeId: agent.id, waitingSince: new Date(), csat: 5 },
   });
   const version = await prisma.modelVersion.create({
-    data: { id: randomUUID(), name: `m-${randomUUID()}`, encoder: 'builtin', artifactPath: '/tmp/m', metrics: { accuracy: 0.9 }, thresholds: { oos: 0.4 }, report: { ok: true } },
+    data: { id: randomUUID(), name: `m-${randomUUID()}`, encoder: 'builtin', metrics: { accuracy: 0.9 }, thresholds: { oos: 0.4 }, report: { ok: true } },
   });
   const visitorMessage = await prisma.message.create({ data: { id: randomUUID(), conversationId: conversation.id, role: 'visitor', text: 'hi', clientId: 'c1' } });
   const botMessage = await prisma.message.create({

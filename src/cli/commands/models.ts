@@ -15,7 +15,7 @@ export function registerModelsCommand(program: Command): void {
         const versions = await new ModelRegistry(prisma).list();
         for (const version of versions) {
           const metrics = version.metrics as Record<string, unknown>;
-          const row = { name: version.name, status: version.status, encoder: version.encoder, createdAt: version.createdAt.toISOString(), promotedAt: version.promotedAt?.toISOString() ?? null, metrics, artifactPath: version.artifactPath };
+          const row = { name: version.name, status: version.status, encoder: version.encoder, createdAt: version.createdAt.toISOString(), promotedAt: version.promotedAt?.toISOString() ?? null, metrics };
           process.stdout.write(options.json ? `${JSON.stringify(row)}\n` : `${version.status.padEnd(9)} ${version.name.padEnd(28)} ${version.encoder.padEnd(12)} ${formatMetrics(metrics)}\n`);
         }
         if (versions.length === 0 && !options.json) process.stdout.write('No model versions yet; `frontdesk serve` trains the first one.\n');
