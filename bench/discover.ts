@@ -6,7 +6,8 @@
 //   accuracy (Hungarian matching) of
 //     reference: TF-IDF word + char n-grams → LSA (100) → k-means with the true k (4 restarts);
 //     discovery with the true k, and with k chosen automatically;
-//     on ABCD also discovery without the conversation context (request text only).
+//     on ABCD also discovery without the conversation context (request text only);
+//     ablations: without the contrastive encoder, and the encoder's vectors without the graph.
 // - Labelling effort (BANKING77): discovery on the training split's texts without labels (k = ½, 1,
 //   1½ and 2 per true intent: the accuracy curve against decisions), a reviewer accepts each
 //   cluster under its majority gold label (one decision per cluster), the built-in model is trained
@@ -92,7 +93,10 @@ async function clusteringRows(data: Dataset): Promise<void> {
   if (data.requests.some((request) => request.context.length > 0)) {
     runs.push(['discovery (spectral, request text only)', 'true', { k, useContext: false }], ['discovery (spectral, request text only)', 'auto', { useContext: false }]);
   }
-  runs.push(['ablation: lsa → k-means (no graph)', 'true', { k, method: 'lsa', useContext: false }]);
+  runs.push(
+    ['ablation: without the contrastive encoder (lsa only)', 'true', { k, encoderRounds: 0 }],
+    ['ablation: request text → encoder → k-means (no graph)', 'true', { k, method: 'lsa', useContext: false }],
+  );
   for (const [method, kind, options] of runs) {
     started = performance.now();
     const result = discoverIntents(data.requests, { seed, ...options });

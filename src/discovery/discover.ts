@@ -3,11 +3,12 @@
 //  2. representation, learned from the operator's own text: TF-IDF word and character n-grams of
 //     the request (and, where agents replied, of the conversation that followed it: a request is
 //     also known by the answer it needed), reduced by LSA (a randomized truncated SVD fitted on
-//     these texts), then the spectral embedding of the requests' nearest-neighbour graph;
-//  3. k-means on the spectral coordinates, k given or chosen (silhouette over a range of k, times
-//     the `granularity` knob); a sample of at most `maxSample` distinct texts is clustered this
-//     way and every other text joins the nearest cluster centre in LSA space (bounded time and
-//     memory for any number of messages);
+//     these texts) and the LSA map refined by contrastive training on the same texts (encoder.ts),
+//     then, without conversations, the spectral embedding of the requests' nearest-neighbour graph;
+//  3. k-means on the spectral coordinates (or the encoder's vectors), k given or chosen (silhouette
+//     over a range of k, times the `granularity` knob); a sample of at most `maxSample` distinct
+//     texts is clustered this way and every other text joins the nearest cluster centre in the
+//     encoder's space (bounded time and memory for any number of messages);
 //  4. requests far from every centre, and clusters smaller than `minClusterSize`, are the long tail;
 //  5. each cluster is described: name, label, keywords, typical examples (redacted), size,
 //     cohesion, overlap with the catalogue's intents, candidate answers mined from agents' replies.
@@ -16,6 +17,7 @@ import { createRandom, shuffleInPlace } from '../fitting/random.ts';
 import { normalizedKey } from '../corpus/training-set.ts';
 import { redact } from '../corpus/redact.ts';
 import { clusterWords, mineAnswers, typicalExamples, uniqueNames, type MinedAnswer } from './describe.ts';
+import { contrastiveComponents, DEFAULT_ENCODER } from './encoder.ts';
 import { nearestNeighbours, neighbourGraph, spectralCoordinates, spectralEmbedding } from './graph.ts';
 import { assignNearest, kmeans } from './kmeans.ts';
 import { dense, normalizeRows, randomizedSvd, sparseTimesDense, type DenseMatrix } from './linalg.ts';
@@ -40,6 +42,11 @@ export interface DiscoveryOptions {
   rank?: number;
   /** Neighbours per request in the graph. */
   neighbours?: number;
+  /**
+   * Rounds of contrastive refinement of the LSA map on the requests (encoder.ts); 0: LSA alone.
+   * "LSA vectors" elsewhere in this file are the refined map's.
+   */
+  encoderRounds?: number;
   /** Represent a request with the conversation that followed it, where there is one. */
   useContext?: boolean;
   /** Weight of the conversation's part against the request's (before the row is renormalized). */
@@ -114,7 +121,8 @@ const DEFAULTS = {
   seed: 1,
   maxSample: 8000,
   rank: 100,
-  neighbours: 5,
+  neighbours: 10,
+  encoderRounds: DEFAULT_ENCODER.rounds,
   useContext: true,
   contextWeight: 2,
   method: 'auto' as 'spectral' | 'lsa' | 'auto',
@@ -237,7 +245,9 @@ export function discoverIntents(requests: readonly DiscoveryRequest[], opts: Dis
   progress('decomposition', 0, 1);
   const rank = Math.max(2, Math.min(options.rank, sample.length - 1));
   const svd = randomizedSvd(sampleMatrix, rank, { seed: options.seed, iterations: 3 });
-  const embedding = normalizeRows(sparseTimesDense(matrix, svd.components));
+  const rounds = options.encoderRounds;
+  const components = rounds > 0 ? contrastiveComponents(sampleMatrix, svd.components, { ...DEFAULT_ENCODER, rounds, seed: options.seed, onRound: (done, total) => progress('decomposition', done, total + 1) }) : svd.components;
+  const embedding = normalizeRows(sparseTimesDense(matrix, components));
   const sampleEmbedding = sample.length === n ? embedding : rowsOf(embedding, sample);
   progress('decomposition', 1, 1);
 
@@ -285,7 +295,7 @@ export function discoverIntents(requests: readonly DiscoveryRequest[], opts: Dis
   const describedLabels = Int32Array.from(labels, (c, i) => (inTail(i) ? -1 : c));
   const words = clusterWords(texts, weights, describedLabels, k);
   const catalogue = options.catalogue ?? [];
-  const catalogueView = catalogueSpace(catalogue, requestFeatures, svd.components, matrix.columns);
+  const catalogueView = catalogueSpace(catalogue, requestFeatures, components, matrix.columns);
   const members: number[][] = Array.from({ length: k }, () => []);
   for (let i = 0; i < n; i++) if (!inTail(i)) members[labels[i]!]!.push(i);
   const names = uniqueNames(kept.map((c) => words[c]!.name), new Set(catalogue.map((intent) => intent.name)));

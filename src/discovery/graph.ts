@@ -5,6 +5,8 @@
 // paths sit together (Ng, Jordan and Weiss 2001). Eigenvalues near 1 count well-separated groups
 // (the eigengap), which is how the number of clusters is chosen when none is given.
 import { createRandom, normalDeviate } from '../fitting/random.ts';
+import { instantiateKernels } from '../fitting/simd-kernels.ts';
+import { inSharedMemory } from '../fitting/training-kernel.ts';
 import { dense, normalizeRows, orthonormalize, symmetricEigen, type DenseMatrix } from './linalg.ts';
 import type { SparseMatrix } from './text-features.ts';
 
@@ -14,37 +16,50 @@ export interface Neighbours {
   similarity: Float32Array;
 }
 
-/** The `k` nearest rows of every row by dot product (rows unit length: cosine), by exact search. */
+/** Rows whose similarities to every row are computed at once (a multiple of 4). */
+const BLOCK_ROWS = 64;
+
+/**
+ * The `k` nearest rows of every row by dot product (rows unit length: cosine), by exact search: the
+ * similarities of a block of rows to all rows by the trainer's blocked SIMD product (rows and
+ * depth zero-padded to its multiples of 4), then the best k of each row.
+ */
 export function nearestNeighbours(points: DenseMatrix, k: number, onRow?: (done: number, total: number) => void): Neighbours {
   const n = points.rows;
   const d = points.columns;
   const kk = Math.min(k, n - 1);
   const index = new Int32Array(n * kk);
   const similarity = new Float32Array(n * kk).fill(-Infinity);
-  const data = points.data;
-  for (let i = 0; i < n; i++) {
-    const io = i * d;
-    const base = i * kk;
-    // A small sorted list (descending) of the best so far.
-    let worst = -Infinity;
-    let filled = 0;
-    for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      const jo = j * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) s += data[io + t]! * data[jo + t]!;
-      if (filled === kk && s <= worst) continue;
-      let at = filled < kk ? filled++ : kk - 1;
-      while (at > 0 && similarity[base + at - 1]! < s) {
-        similarity[base + at] = similarity[base + at - 1]!;
-        index[base + at] = index[base + at - 1]!;
-        at--;
+  const depth = Math.ceil(d / 4) * 4;
+  const padded = Math.ceil(n / BLOCK_ROWS) * BLOCK_ROWS;
+  const { value: buffers, memory } = inSharedMemory((alloc) => ({ points: alloc.float32(padded * depth), zeros: alloc.float32(padded), block: alloc.float32(BLOCK_ROWS * padded) }));
+  for (let i = 0; i < n; i++) buffers.points.set(points.data.subarray(i * d, (i + 1) * d), i * depth);
+  const simd = instantiateKernels(memory);
+  const { block } = buffers;
+  for (let first = 0; first < n; first += BLOCK_ROWS) {
+    simd.multiply(buffers.points.byteOffset + first * depth * 4, BLOCK_ROWS, buffers.points.byteOffset, padded, depth, buffers.zeros.byteOffset, block.byteOffset);
+    for (let i = first; i < Math.min(first + BLOCK_ROWS, n); i++) {
+      const row = (i - first) * padded;
+      const base = i * kk;
+      // A small sorted list (descending) of the best so far.
+      let worst = -Infinity;
+      let filled = 0;
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        const s = block[row + j]!;
+        if (filled === kk && s <= worst) continue;
+        let at = filled < kk ? filled++ : kk - 1;
+        while (at > 0 && similarity[base + at - 1]! < s) {
+          similarity[base + at] = similarity[base + at - 1]!;
+          index[base + at] = index[base + at - 1]!;
+          at--;
+        }
+        similarity[base + at] = s;
+        index[base + at] = j;
+        worst = similarity[base + kk - 1]!;
       }
-      similarity[base + at] = s;
-      index[base + at] = j;
-      worst = similarity[base + kk - 1]!;
     }
-    if (onRow && (i % 256 === 255 || i === n - 1)) onRow(i + 1, n);
+    onRow?.(Math.min(first + BLOCK_ROWS, n), n);
   }
   return { k: kk, index, similarity };
 }

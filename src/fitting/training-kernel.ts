@@ -47,12 +47,8 @@ export interface SparseMatrix {
   labels: Int32Array;
 }
 
-/** One shard's gradients of a mini-batch; the embedding's only for the rows the shard touched. */
-export interface ShardGradients {
-  hiddenWeightT: Float32Array;
-  hiddenBias: Float32Array;
-  outputWeight: Float32Array;
-  outputBias: Float32Array;
+/** Gradients of the embedding rows a batch touched (also used by contrastive-trainer.ts). */
+export interface RowGradients {
   /** Embedding row → slot in `rowGradients`, -1 where untouched. */
   slotOfRow: Int32Array;
   /** Slot → embedding row. */
@@ -60,6 +56,14 @@ export interface ShardGradients {
   /** [0]: slots in use. */
   touchedCount: Int32Array;
   rowGradients: Float32Array;
+}
+
+/** One shard's gradients of a mini-batch; the embedding's only for the rows the shard touched. */
+export interface ShardGradients extends RowGradients {
+  hiddenWeightT: Float32Array;
+  hiddenBias: Float32Array;
+  outputWeight: Float32Array;
+  outputBias: Float32Array;
   /** [0]: summed training loss of the shard's messages since the last reset. */
   loss: Float64Array;
 }
@@ -551,7 +555,7 @@ export class Kernel {
 }
 
 /** Byte address of `row`'s gradient in the shard's row gradients, zeroed on first touch. */
-function rowSlot(gradients: ShardGradients, row: number, width: number): number {
+export function rowSlot(gradients: RowGradients, row: number, width: number): number {
   let slot = gradients.slotOfRow[row]!;
   if (slot < 0) {
     slot = gradients.touchedCount[0]!;
@@ -568,6 +572,11 @@ function resetShard(gradients: ShardGradients): void {
   gradients.hiddenBias.fill(0);
   gradients.outputWeight.fill(0);
   gradients.outputBias.fill(0);
+  resetRows(gradients);
+}
+
+/** Marks every row untouched again. */
+export function resetRows(gradients: RowGradients): void {
   const count = gradients.touchedCount[0]!;
   for (let slot = 0; slot < count; slot++) gradients.slotOfRow[gradients.touched[slot]!] = -1;
   gradients.touchedCount[0] = 0;
