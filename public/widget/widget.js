@@ -27,7 +27,7 @@
 /** @typedef {'idle' | 'connecting' | 'online' | 'offline' | 'reconnecting' | 'unreachable'} ConnectionState */
 /** The part of the panel below the conversation: the composer, the rating form, or the thanks for a rating. @typedef {'chat' | 'csat' | 'done'} View */
 /** A message typed by the visitor and not yet acknowledged by the server (kept in localStorage). @typedef {{ clientId: string, text: string, createdAt: string }} OutboxItem */
-/** What the widget draws as a message: a stored one (history, reply) or one still being sent. @typedef {Pick<HistoryEntry, 'text' | 'createdAt'> & Partial<Pick<HistoryEntry, 'messageId' | 'role' | 'source' | 'suggestions' | 'agent'>>} ShownMessage */
+/** What the widget draws as a message: a stored one (history, reply) or one still being sent. @typedef {Pick<HistoryEntry, 'text' | 'createdAt'> & Partial<Pick<HistoryEntry, 'messageId' | 'role' | 'rich' | 'source' | 'suggestions' | 'agent'>>} ShownMessage */
 
 (function () {
   'use strict';
@@ -761,7 +761,7 @@
     const agentName = message.agent && message.agent.name;
     $('.who', element).textContent = `${role === 'visitor' ? t.you : role === 'agent' ? agentName || t.agent : t.bot}: `;
     if (role === 'agent') $('.who', element).className = 'author who'; // agents are named visibly
-    $('.bubble', element).textContent = message.text;
+    $('.bubble', element).appendChild(messageContent(message));
     const time = find(element, 'time', HTMLTimeElement);
     const date = new Date(message.createdAt || Date.now());
     if (!Number.isNaN(date.getTime())) {

@@ -4,6 +4,7 @@ import type { Message } from '../generated/prisma/client.ts';
 import type { WorkspaceStore } from '../store/workspace-store.ts';
 import { conversationCustomer } from '../store/chat-store.ts';
 import type { VerifiedCustomer } from '../identity/customer-token.ts';
+import { richField, type RichNode } from '../protocol/rich-text.ts';
 
 /** A message as agents see it: everything the bot knew when it answered. */
 export interface MessageView {
@@ -11,6 +12,8 @@ export interface MessageView {
   conversationId: string;
   role: 'visitor' | 'bot' | 'agent';
   text: string;
+  /** The bot's or agent's text in the Markdown subset, when it has formatting (src/protocol/rich-text.ts); never a visitor's. */
+  rich?: RichNode[];
   createdAt: string;
   replyTo: string | null;
   source?: string;
@@ -56,6 +59,7 @@ export function toMessageView(message: Message | TranscriptMessage, names: { mod
     conversationId: message.conversationId,
     role: message.role,
     text: message.text,
+    ...richField(message),
     createdAt: message.createdAt.toISOString(),
     replyTo: message.replyToId,
     ...(message.source ? { source: message.source } : {}),

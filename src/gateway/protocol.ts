@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Message } from '../dialogue/conversation-events.ts';
 import type { ErrorBody, ErrorCode } from '../protocol/errors.ts';
+import { richField, type RichNode } from '../protocol/rich-text.ts';
 
 /** What the visitor's client sends, validated (with parsePayload, src/protocol) before anything else happens. */
 // Postgres stores a lone surrogate as U+FFFD, so `a\uDC00` and `a\uDC01` were one idempotency key and
@@ -76,7 +77,10 @@ export interface ReplyEvent {
   messageId: string;
   replyTo: string | null;
   conversationId: string;
+  /** The Markdown source as written: for plain clients, notifications and e-mail. */
   text: string;
+  /** The text's formatting (src/protocol/rich-text.ts), when it has any: what the widget draws. */
+  rich?: RichNode[];
   source: string;
   /** The display name of the agent who wrote an agent reply. */
   agent?: { name: string };
@@ -119,6 +123,7 @@ export function toReplyEvent(message: Message, agentName?: string | null): Reply
     replyTo: message.replyToId,
     conversationId: message.conversationId,
     text: message.text,
+    ...richField(message),
     source: message.source ?? (message.role === 'agent' ? 'agent' : 'intent'),
     ...(agentName ? { agent: { name: agentName } } : {}),
     ...(message.intent ? { intent: message.intent } : {}),
@@ -133,6 +138,8 @@ export interface HistoryEntry {
   messageId: string;
   role: string;
   text: string;
+  /** As in ReplyEvent; never on a visitor's message. */
+  rich?: RichNode[];
   createdAt: string;
   source?: string;
   intent?: string;
@@ -147,6 +154,7 @@ export function toHistoryEntry(message: Message & { agent?: { name: string } | n
     messageId: message.id,
     role: message.role,
     text: message.text,
+    ...richField(message),
     createdAt: message.createdAt.toISOString(),
     ...(message.source ? { source: message.source } : {}),
     ...(message.agent ? { agent: { name: message.agent.name } } : {}),

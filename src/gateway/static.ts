@@ -100,13 +100,14 @@ export async function registerStaticRoutes(app: FastifyInstance, options: Static
  * `/widget.js` is the Socket.IO client that ships with the server (so the two always speak the same
  * protocol version) followed by the widget's parts in `public/widget/`: its texts (`i18n.js`), its
  * style sheet (`widget.css`) as `WIDGET_CSS`, the error codes it retries (`RETRYABLE_ERROR_CODES`
- * from protocol.ts) and the widget (`widget.js`), all in one function scope: the client is taken
+ * from protocol.ts), the drawing of formatted messages it shares with the console
+ * (`public/shared/rich-text.js`) and the widget (`widget.js`), all in one function scope: the client is taken
  * through its CommonJS branch, so neither `io` nor anything else leaks into the host page, and a
  * host page with its own Socket.IO or AMD loader is left alone. `public/browser-globals.d.ts`
  * declares these names for the type check.
  */
 async function widgetBundle(widgetDir: string, client: Buffer): Promise<Buffer> {
-  const [texts, css, widget] = await Promise.all(['i18n.js', 'widget.css', 'widget.js'].map((name) => readFile(join(widgetDir, name), 'utf8')));
+  const [texts, css, richText, widget] = await Promise.all(['i18n.js', 'widget.css', '../shared/rich-text.js', 'widget.js'].map((name) => readFile(join(widgetDir, name), 'utf8')));
   return Buffer.from(
     [
       '/*! frontdesk chat widget. Includes the Socket.IO client (MIT licence, see below). */',
@@ -117,6 +118,7 @@ async function widgetBundle(widgetDir: string, client: Buffer): Promise<Buffer> 
       texts,
       `var WIDGET_CSS = ${JSON.stringify(css)};`,
       `var RETRYABLE_ERROR_CODES = ${JSON.stringify(RETRYABLE_ERROR_CODES)};`,
+      richText,
       widget,
       '})();',
       '',

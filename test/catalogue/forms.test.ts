@@ -43,7 +43,7 @@ async function problems(files: Record<string, string>): Promise<string[]> {
 }
 
 describe('forms in the catalogue', () => {
-  test('slots, the action and its templates load; templates render without HTML escaping and fall back to en', async () => {
+  test('slots, the action and its templates load; templates render without HTML escaping (values Markdown-escaped) and fall back to en', async () => {
     const { dir, cleanup } = await fixtureDir({ 'find_order.yaml': intentYaml('find_order', { extra: FORM }), '_entities.yaml': ENTITIES });
     try {
       const catalogue = await loadCatalogue(dir);
@@ -56,7 +56,7 @@ describe('forms in the catalogue', () => {
       assert.equal(catalogue.slotPrompt('find_order', 'order_number', 'de-AT'), 'Wie lautet Ihre Bestellnummer?');
       assert.equal(catalogue.slotPrompt('find_order', 'email', 'de'), 'Which email address?');
       const variables = { order_number: 'NW-2024-0042', carrier: 'UPS', tracking_url: 'https://t.example/ups/1Z?a=1&b=<2>' };
-      assert.equal(catalogue.renderTemplate('find_order', 'order_shipped', 'fr', variables), 'Order NW-2024-0042 is with UPS: https://t.example/ups/1Z?a=1&b=<2>');
+      assert.equal(catalogue.renderTemplate('find_order', 'order_shipped', 'fr', variables), 'Order NW-2024-0042 is with UPS: https://t.example/ups/1Z?a=1&b=\\<2>');
       assert.equal(catalogue.renderTemplate('find_order', 'order_shipped', 'de', { ...variables, tracking_url: null }), 'Bestellung NW-2024-0042 ist bei UPS');
       assert.equal(catalogue.renderTemplate('find_order', 'order_lost', 'en', variables), undefined);
     } finally {
