@@ -13,7 +13,7 @@
 const LAYERS = [
   [
     ['observability', '^src/observability/', 'logs and Prometheus metrics'],
-    ['concurrency', '^src/concurrency/', 'the micro-batcher'],
+    ['concurrency', '^src/concurrency/', 'the micro-batcher, coalesced socket writes'],
     ['generated', '^src/generated/', 'the Prisma client, generated from prisma/schema.prisma'],
     ['identity', '^src/identity/', "verifying the shop's customer tokens (JWT)"],
   ],
@@ -27,7 +27,7 @@ const LAYERS = [
     ['retrieval', '^src/retrieval/', 'HNSW index and knowledge chunking'],
     ['catalogue', '^src/catalogue/', 'the intent catalogue (intents/*.yaml)'],
     ['evaluation', '^src/evaluation/', 'scoring a model, the report, the promotion gate'],
-    ['protocol', '^src/protocol/', 'error codes clients see, payload validation'],
+    ['protocol', '^src/protocol/', 'error codes clients see, payload validation, rich text'],
     ['shop', '^src/shop/', 'the reference shop: demo orders behind a signed action webhook'],
     ['privacy', '^src/privacy/', "a visitor's data rights (find, export, erase) and retention"],
     ['availability', '^src/availability/', "business hours, agents' presence, the offline follow-up by e-mail"],

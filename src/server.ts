@@ -7,9 +7,12 @@ import { applyMigrations } from './store/migrate.ts';
 import { createPrismaClient, type PrismaClient } from './store/prisma.ts';
 import { ChatStore } from './store/chat-store.ts';
 import { sharedSecret } from './store/secrets.ts';
-import { loadCatalogue } from './catalogue/index.ts';
+import { LiveCatalogue } from './catalogue/live.ts';
+import { isKnowledgePath } from './catalogue/folder.ts';
+import { CatalogueStore } from './store/catalogue-store.ts';
 import { ModelRegistry } from './models/registry.ts';
 import { ActiveModel } from './models/active-model.ts';
+import { ModelFiles } from './models/model-files.ts';
 import { Metrics } from './observability/metrics.ts';
 import { ensureActiveModel } from './models/bootstrap.ts';
 import { currentTrainingSet, knowledgeTexts } from './corpus/training-set.ts';
@@ -24,6 +27,8 @@ import { VisitorTokens } from './gateway/visitor-token.ts';
 import { corsOrigin, originAllowed } from './gateway/origins.ts';
 import { registerAgentApi } from './gateway/agent-api.ts';
 import { registerDiscoveryApi } from './gateway/discovery-api.ts';
+import { registerCatalogueApi } from './gateway/catalogue-api.ts';
+import { previewAnswer } from './dialogue/preview.ts';
 import { DiscoveryReview } from './discovery/review.ts';
 import { retrain } from './models/retrain.ts';
 import { attachAgentNamespace } from './gateway/agent-namespace.ts';
@@ -67,6 +72,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let activeModel: ActiveModel | null = null;
   let knowledge: KnowledgeFallback | null = null;
   let erasures: { close(): Promise<void> } | null = null;
+  let liveCatalogue: LiveCatalogue | null = null;
   try {
     // A taken port is reported now, not after the database is set up and the model trained.
     await assertPortFree(config.host, config.port);
@@ -78,17 +84,22 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const store = new ChatStore(db, { onBatch: (statement, size) => metrics.databaseBatchSize.observe({ statement }, size) });
     const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')), { ttlDays: config.visitorTokenTtlDays });
 
-    // Reloaded in place when a discovered intent is accepted (src/discovery/review.ts); every part reads it through a getter.
-    let catalogue = await loadCatalogue(config.intentsDir);
+    // The catalogue in Postgres (seeded from INTENTS_DIR when empty), followed live: a change saved by
+    // any process replaces it here (below); every part reads it through a getter.
+    const live = await LiveCatalogue.open({ store: new CatalogueStore(db), seedDir: config.intentsDir, logger: logger.child({ component: 'catalogue' }) });
+    liveCatalogue = live;
+    let catalogue = live.catalogue;
     const registry = new ModelRegistry(db);
+    // Versions from before artifacts moved to Postgres, whose files are on this machine.
+    await registry.importLegacyArtifacts(logger);
     await ensureActiveModel({
       examples: () => currentTrainingSet(db, catalogue),
-      unlabelled: () => knowledgeTexts(join(config.intentsDir, 'knowledge')),
+      unlabelled: () => knowledgeTexts(live.knowledge().markdown),
       registry,
       dataDir: config.dataDir,
       logger,
     });
-    const model = new ActiveModel(registry, logger, {
+    const model = new ActiveModel(registry, new ModelFiles(registry.artifacts, config.dataDir, logger), logger, {
       onRun: (run) => {
         metrics.inferenceBatchSize.observe(run.batchSize);
         metrics.inferenceDuration.observe(run.durationMs / 1000);
@@ -99,7 +110,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const fallback = new KnowledgeFallback({
       knowledge: new KnowledgeStore(db),
       chats: store,
-      knowledgeDir: join(config.intentsDir, 'knowledge'),
+      documents: () => live.knowledge(),
       indexDir: join(config.dataDir, 'index'),
       currentEncoder: () => (model.encoderId ? { id: model.encoderId, embed: (texts) => model.embed(texts) } : null),
       logger: logger.child({ component: 'knowledge' }),
@@ -112,6 +123,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await fallback.refresh();
     // After a promotion, replies keep flowing (without retrieval) while the index is re-embedded.
     model.onSwitch(() => void fallback.refresh().catch((error: unknown) => logger.error({ err: error }, 'rebuilding the knowledge index failed')));
+    // A catalogue change saved by any process: answers change at once; changed knowledge documents
+    // are re-chunked and only their new chunks embedded and indexed.
+    live.onChange((changed) => {
+      catalogue = live.catalogue;
+      metrics.setIntents(catalogue.intents.map((intent) => intent.name));
+      if (changed.some(isKnowledgePath)) void fallback.refresh().catch((error: unknown) => logger.error({ err: error }, 'rebuilding the knowledge index failed'));
+    });
+    await live.follow(database.url);
 
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
@@ -216,34 +235,43 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     // Periodic retraining in a worker thread, gated before promotion (docs/learning-loop.md).
     const retrainOptions = {
-      prisma: db, databaseUrl: database.url, registry, intentsDir: config.intentsDir, dataDir: config.dataDir, logger: logger.child({ component: 'retrain' }), margin: config.promotionMargin,
-      // A getter: each turn spreads these options and so trains on the catalogue as it is then.
+      prisma: db, databaseUrl: database.url, registry, dataDir: config.dataDir, logger: logger.child({ component: 'retrain' }), margin: config.promotionMargin,
+      // Getters: each turn spreads these options and so trains on the catalogue as it is then.
       get catalogue() {
         return catalogue;
+      },
+      get knowledgeDocuments() {
+        return live.knowledge().markdown;
       },
     };
     const retraining = startRetrainScheduler(config.retrainSchedule, retrainOptions);
 
     // Intent discovery and its review (admins, the console's Discover tab): an accepted intent is
-    // written to the catalogue, which is reloaded here, and a gated retraining starts.
+    // saved to the catalogue, which every process reloads, and a gated retraining starts.
     const discoveryAbort = new AbortController();
+    // A gated retraining on demand (an accepted discovery, the catalogue editor's button), on the catalogue as it is then.
+    const retrainNow = async (trigger: string) => {
+      const result = await retrain({ ...retrainOptions, trigger, signal: discoveryAbort.signal });
+      return { promoted: result.promoted, version: result.version.name, decision: result.report?.decision, reasons: result.report?.reasons };
+    };
     const discovery = new DiscoveryReview({
       prisma: db,
       dataDir: config.dataDir,
-      intentsDir: config.intentsDir,
       logger: logger.child({ component: 'discovery' }),
       catalogue: () => catalogue,
-      reloadCatalogue: async () => {
-        catalogue = await loadCatalogue(config.intentsDir);
-        metrics.setIntents(catalogue.intents.map((intent) => intent.name));
-        return catalogue;
-      },
-      retrain: async () => {
-        const result = await retrain({ ...retrainOptions, trigger: 'discovery', signal: discoveryAbort.signal });
-        return { promoted: result.promoted, version: result.version.name, decision: result.report?.decision, reasons: result.report?.reasons };
-      },
+      editor: live,
+      retrain: () => retrainNow('discovery'),
     });
     await registerDiscoveryApi(http, { auth: agents.auth, review: discovery, logger: logger.child({ component: 'discovery' }) });
+    // The catalogue editor (admins, the console's Catalogue tab): changes reach every process through the live catalogue.
+    await registerCatalogueApi(http, {
+      auth: agents.auth,
+      live,
+      preview: (input) => previewAnswer({ ...input, classifier: model, retrieval: fallback, settings: { clarificationsBeforeHandoff: config.clarificationsBeforeHandoff, suggestions: config.suggestions } }),
+      activeModel: () => (model.version ? { name: model.version.name, trainedAt: model.version.createdAt } : null),
+      retrain: () => retrainNow('console'),
+      logger: logger.child({ component: 'catalogue' }),
+    });
 
     await http.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
       throw explainListenError(error, config.host, config.port);
@@ -287,6 +315,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           ['http', () => http.close()],
           ['actions', async () => actions.close()],
           ['knowledge index', () => fallback.close()],
+          ['catalogue', () => live.close()],
           ['model', () => model.close()],
           ['database pool', () => db.$disconnect()],
         ], RELEASE_BUDGET_MS, logger);
@@ -297,6 +326,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   } catch (error) {
     await knowledge?.close().catch(() => {});
     await erasures?.close().catch(() => {});
+    await liveCatalogue?.close().catch(() => {});
     await activeModel?.close().catch(() => {});
     await prisma?.$disconnect().catch(() => {});
     await database?.stop().catch(() => {});

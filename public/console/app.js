@@ -879,7 +879,7 @@
       meta.push(time);
     }
     return h('li', { class: `message ${message.role}`, dataset: { id: message.messageId } },
-      h('div', { class: 'bubble' }, message.text),
+      h('div', { class: 'bubble' }, messageContent(message)),
       entityChips(message),
       h('div', { class: 'meta' }, meta));
   }

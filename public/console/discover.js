@@ -26,28 +26,10 @@
     return element;
   }
 
-  /**
-   * @template {keyof HTMLElementTagNameMap} K
-   * @param {K} tag
-   * @param {Record<string, unknown> | null} props
-   * @param {...(Node | string | number | null | undefined | false)} children
-   * @returns {HTMLElementTagNameMap[K]}
-   */
-  function h(tag, props, ...children) {
-    const element = document.createElement(tag);
-    for (const [key, value] of Object.entries(props || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') element.className = String(value);
-      else if (key.startsWith('on')) element.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
-      else if (value === true) element.setAttribute(key, '');
-      else element.setAttribute(key, String(value));
-    }
-    for (const child of children) {
-      if (child === undefined || child === null || child === false) continue;
-      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return element;
-  }
+  const shared = window.frontdeskConsole;
+  if (!shared) return;
+  // The console's element builder (app.js): every text goes in as a text node.
+  const { h } = shared;
 
   /**
    * @param {string} path

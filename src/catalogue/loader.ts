@@ -25,6 +25,17 @@ export interface LoadCatalogueOptions {
   minExamples?: number;
 }
 
+/** One file of the catalogue folder: its path there (`track_order.yaml`, `knowledge/shipping.md`) and its text. */
+export interface CatalogueFile {
+  path: string;
+  text: string;
+}
+
+/** Whether a path of the catalogue folder is an intent or special file (`*.yaml` / `*.yml` directly in it, not hidden). */
+export function isCatalogueYaml(path: string): boolean {
+  return !path.includes('/') && !path.startsWith('.') && (INTENT_FILE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
+}
+
 /**
  * Loads and validates every `*.yaml` / `*.yml` file directly inside `dir` (sub-directories such as
  * `knowledge/` and other files are ignored): one intent per file, and the bot's own texts in
@@ -34,15 +45,10 @@ export interface LoadCatalogueOptions {
  * duplicate names, an example labelled with two intents, missing `en` answers.
  */
 export async function loadCatalogue(dir: string, options: LoadCatalogueOptions = {}): Promise<Catalogue> {
-  const schema = intentSchema({ minExamples: options.minExamples ?? DEFAULT_MIN_EXAMPLES });
   let fileNames: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    fileNames = entries
-      .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .filter((name) => (INTENT_FILE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase()))
-      .sort();
+    fileNames = entries.filter((entry) => entry.isFile() && isCatalogueYaml(entry.name)).map((entry) => entry.name).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
@@ -51,32 +57,47 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
       : `the intent catalogue directory cannot be read: ${(error as Error).message}`;
     throw new CatalogueError([{ file: dir, message }]);
   }
-  if (fileNames.length === 0) {
-    throw new CatalogueError([{ file: dir, message: 'no intent files (*.yaml) in the catalogue directory' }]);
+  const problems: CatalogueProblem[] = [];
+  const files: CatalogueFile[] = [];
+  for (const fileName of fileNames) {
+    try {
+      files.push({ path: fileName, text: await readFile(join(dir, fileName), 'utf8') });
+    } catch (error) {
+      problems.push({ file: join(dir, fileName), message: `cannot read the file: ${(error as Error).message}` });
+    }
+  }
+  if (problems.length > 0) throw new CatalogueError(problems);
+  return catalogueFromFiles(files, { ...options, dir });
+}
+
+export interface CatalogueFromFilesOptions extends LoadCatalogueOptions {
+  /** Where the files are, prefixed to their paths in problems (`intents` → `intents/track_order.yaml`); none for Postgres. */
+  dir?: string;
+}
+
+/**
+ * Validates and builds the catalogue from the texts of its files, wherever they are kept (the
+ * folder, Postgres, an editor's draft), with the loader's rules and problems: every problem of every
+ * file with its file, field, line and column. Paths that are no intent or special file (knowledge
+ * documents) are ignored.
+ */
+export function catalogueFromFiles(files: readonly CatalogueFile[], options: CatalogueFromFilesOptions = {}): Catalogue {
+  const schema = intentSchema({ minExamples: options.minExamples ?? DEFAULT_MIN_EXAMPLES });
+  const where = options.dir ?? '(catalogue)';
+  // In the given order: of two files that share an example, the later one is reported (an editor puts the edited file last).
+  const yamlFiles = files.filter((file) => isCatalogueYaml(file.path));
+  if (yamlFiles.length === 0) {
+    throw new CatalogueError([{ file: where, message: 'no intent files (*.yaml) in the catalogue directory' }]);
   }
 
   const problems: CatalogueProblem[] = [];
   const sources: SourcedIntent[] = [];
-  const parsed = await Promise.all(
-    fileNames.map(async (fileName) => {
-      const file = join(dir, fileName);
-      try {
-        return { fileName, file, text: await readFile(file, 'utf8') };
-      } catch (error) {
-        return { fileName, file, error: error as Error };
-      }
-    }),
-  );
-
   let botTexts: BotTexts = DEFAULT_BOT_TEXTS;
   let outOfScope: SourcedOutOfScope | undefined;
   let entities = NO_ENTITIES;
-  for (const entry of parsed) {
-    const { file, fileName } = entry;
-    if ('error' in entry) {
-      problems.push({ file, message: `cannot read the file: ${entry.error?.message}` });
-      continue;
-    }
+  for (const entry of yamlFiles) {
+    const fileName = entry.path;
+    const file = options.dir === undefined ? fileName : join(options.dir, fileName);
     const yaml = parseYamlFile(file, entry.text, problems);
     if (!yaml) continue;
     const { value, locate } = yaml;
@@ -116,6 +137,13 @@ export async function loadCatalogue(dir: string, options: LoadCatalogueOptions =
   problems.push(...crossCheck(sources, outOfScope), ...checkSlotEntities(sources, entities));
   if (problems.length > 0) throw new CatalogueError(problems);
   return catalogueFromValidated(sources.map((source) => source.intent), botTexts, outOfScope?.examples ?? [], entities);
+}
+
+/** The problems of a YAML file that is not part of the catalogue proper (knowledge/validation.yaml): malformed YAML, with line and column. */
+export function yamlProblems(file: string, text: string): CatalogueProblem[] {
+  const problems: CatalogueProblem[] = [];
+  parseYamlFile(file, text, problems);
+  return problems;
 }
 
 /** The file's YAML as plain data with a locator for its fields, or null after adding its problems. */

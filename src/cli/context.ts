@@ -5,6 +5,8 @@ import { openDatabase } from '../store/database.ts';
 import { applyMigrations } from '../store/migrate.ts';
 import { createPrismaClient, type PrismaClient } from '../store/prisma.ts';
 import type { AuditActor } from '../store/audit-store.ts';
+import { LiveCatalogue } from '../catalogue/live.ts';
+import { CatalogueStore } from '../store/catalogue-store.ts';
 
 export interface CommandContext {
   config: Config;
@@ -44,4 +46,9 @@ export function cliActor(): AuditActor {
     name = process.env.USER ?? 'unknown';
   }
   return { kind: 'cli', name };
+}
+
+/** The catalogue as the servers serve it: from Postgres (an empty database is seeded from INTENTS_DIR first, as a server's first start does). */
+export function servedCatalogue(context: Pick<CommandContext, 'prisma' | 'config' | 'logger'>): Promise<LiveCatalogue> {
+  return LiveCatalogue.open({ store: new CatalogueStore(context.prisma), seedDir: context.config.intentsDir, logger: context.logger });
 }

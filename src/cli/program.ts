@@ -9,6 +9,7 @@ import { registerImportCommand } from './commands/import.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerVisitorsCommand } from './commands/visitors.ts';
 import { registerDiscoverCommand } from './commands/discover.ts';
+import { registerCatalogueCommand } from './commands/catalogue.ts';
 
 export function buildProgram(): Command {
   const program = new Command('frontdesk')
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerVisitorsCommand(program);
   registerDiscoverCommand(program);
+  registerCatalogueCommand(program);
   return program;
 }

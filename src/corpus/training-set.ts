@@ -3,14 +3,16 @@ import type { Catalogue } from '../catalogue/index.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { labelledMessages } from '../store/training-store.ts';
 import { redact } from './redact.ts';
-import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
+import { chunkDocuments, embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
 
 /**
- * Unlabelled text the model should know the words of: the knowledge documents, so that the
- * retrieval fallback's sentence vectors cover their vocabulary.
+ * Unlabelled text the model should know the words of: the knowledge documents (a folder, or the
+ * documents as the catalogue in Postgres keeps them), so that the retrieval fallback's sentence
+ * vectors cover their vocabulary.
  */
-export async function knowledgeTexts(knowledgeDir: string): Promise<string[]> {
-  return (await loadKnowledge(knowledgeDir)).map((chunk) => embeddingText(chunk));
+export async function knowledgeTexts(source: string | ReadonlyArray<{ file: string; text: string }>): Promise<string[]> {
+  const chunks = typeof source === 'string' ? await loadKnowledge(source) : chunkDocuments(source);
+  return chunks.map((chunk) => embeddingText(chunk));
 }
 
 /**

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
-import { embeddingText, loadKnowledge } from '../retrieval/knowledge.ts';
+import { chunkDocuments, embeddingText } from '../retrieval/knowledge.ts';
 import { chooseThreshold, DEFAULT_TARGET_PRECISION, gradeTopHits, Retriever, type RetrievalHit, type ThresholdChoice, type ValidationPair } from '../retrieval/retriever.ts';
 import { VectorIndex } from '../retrieval/vector-index.ts';
 import { agentAnswerSource, isServable, REUSE_CHANNEL, vectorOf, type KnowledgeStore, type StoredChunk } from '../store/knowledge-store.ts';
@@ -65,7 +63,11 @@ export class KnowledgeFallback implements RetrievalFallback {
     private readonly options: {
       knowledge: KnowledgeStore;
       chats: ChatStore;
-      knowledgeDir: string;
+      /**
+       * The knowledge documents (Markdown, `file` relative to the knowledge folder) and the held-out
+       * questions (`validation.yaml`; null: no threshold, the fallback is off), as the catalogue has them now.
+       */
+      documents: () => { markdown: ReadonlyArray<{ file: string; text: string }>; validation: string | null };
       indexDir: string;
       currentEncoder: () => Encoder | null;
       logger: Logger;
@@ -99,7 +101,10 @@ export class KnowledgeFallback implements RetrievalFallback {
     return served.retriever.search(text, 1);
   }
 
-  /** Syncs the knowledge documents and (re)builds the index for the current encoder; serialised. */
+  /**
+   * Syncs the knowledge documents and (re)builds the index for the current encoder; serialised. Only
+   * new or changed chunks are embedded (by content hash), and the saved index gets only their labels.
+   */
   refresh(): Promise<void> {
     return this.serialised(() => this.rebuild());
   }
@@ -125,8 +130,8 @@ export class KnowledgeFallback implements RetrievalFallback {
     const encoder = this.options.currentEncoder();
     if (!encoder) return;
     const { knowledge, logger } = this.options;
-    const documents = await loadKnowledge(this.options.knowledgeDir);
-    const synced = await knowledge.syncDocuments(documents);
+    const { markdown, validation } = this.options.documents();
+    const synced = await knowledge.syncDocuments(chunkDocuments(markdown));
     await this.embedMissing(encoder);
     const live = await knowledge.embedded(encoder.id);
     const vectors = live.flatMap((chunk) => {
@@ -148,7 +153,9 @@ export class KnowledgeFallback implements RetrievalFallback {
     await index.save();
     const chunks = new Map(live.map((chunk) => [chunk.label, metaOf(chunk)]));
     const retriever = new Retriever<ChunkMeta>({ embed: (texts) => encoder.embed(texts), index, lookup: (label) => chunks.get(chunkOf(label)) });
-    const threshold = chooseThreshold(await gradeTopHits(retriever, await this.validationPairs()), { targetPrecision: this.options.targetPrecision ?? DEFAULT_TARGET_PRECISION });
+    // Without held-out questions no threshold can be chosen: the fallback stays off.
+    const outcomes = validation === null ? [] : await gradeTopHits(retriever, validationPairs(validation));
+    const threshold = chooseThreshold(outcomes, { targetPrecision: this.options.targetPrecision ?? DEFAULT_TARGET_PRECISION });
     this.served = { encoderId: encoder.id, index, chunks, retriever, threshold };
     logger.info({ encoder: encoder.id, chunks: chunks.size, ...synced, threshold }, 'knowledge index ready');
     if (threshold.threshold === null) logger.warn({ encoder: encoder.id }, 'no retrieval threshold reaches the target precision; the retrieval fallback is off');
@@ -165,11 +172,6 @@ export class KnowledgeFallback implements RetrievalFallback {
         await this.options.knowledge.saveEmbedding(chunk.id, encoder.id, vectors[i]!, titleVectors.get(chunk.id) ?? null);
       }
     }
-  }
-
-  private async validationPairs(): Promise<ValidationPair[]> {
-    const raw = parseYaml(await readFile(join(this.options.knowledgeDir, 'validation.yaml'), 'utf8'));
-    return validationFile.parse(raw).pairs.map((pair) => ({ query: pair.query, expectedSource: pair.expected }));
   }
 
   /**
@@ -249,6 +251,10 @@ export class KnowledgeFallback implements RetrievalFallback {
   }
 }
 
+function validationPairs(text: string): ValidationPair[] {
+  return validationFile.parse(parseYaml(text)).pairs.map((pair) => ({ query: pair.query, expectedSource: pair.expected }));
+}
+
 /** Agent answers are found by the question they answered; documents by their title and text. */
 function textToEmbed(chunk: StoredChunk): string {
   return chunk.kind === 'agent_answer' ? (chunk.question ?? chunk.text) : embeddingText({ title: chunk.title ?? '', text: chunk.text });
@@ -260,8 +266,9 @@ function metaOf(chunk: StoredChunk): ChunkMeta {
 
 /**
  * Markdown wraps paragraphs with single line breaks that a chat bubble would show as hard breaks:
- * join them, keeping paragraph breaks and list items on their own lines.
+ * join them, keeping paragraph breaks, list items and table rows on their own lines (tables are not
+ * in the rich-text subset: a row a line is how a chat bubble can show them).
  */
 export function joinSoftLineBreaks(markdown: string): string {
-  return markdown.replace(/([^\n])\n(?!\n|\s*(?:[-*+]|\d+[.)])\s)/g, '$1 ');
+  return markdown.replace(/([^\n])\n(?!\n|\s*(?:[-*+]|\d+[.)])\s|\s*\|)/g, '$1 ');
 }

@@ -1,7 +1,7 @@
 // Reviewing discovered intents: a discovery run over the conversations in Postgres (in a worker
 // thread), kept as a JSON file under DATA_DIR/discovery/, and a reviewer's decisions on its
-// clusters: accept one as a new intent (name, label, examples and answer edited; written as
-// intents/<name>.yaml through the loader's checks, the catalogue reloaded in this process, the
+// clusters: accept one as a new intent (name, label, examples and answer edited; saved as the
+// catalogue document <name>.yaml through the loader's checks, so that every process serves it, the
 // cluster's messages labelled with it and a gated retraining started), add one to an existing
 // intent (its messages labelled), merge two, split one, move examples between them, mark one as
 // noise. Texts kept in the run file are redacted.
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue/index.ts';
-import { INTENT_NAME_PATTERN } from '../catalogue/index.ts';
+import { CatalogueError, formatProblem, INTENT_NAME_PATTERN } from '../catalogue/index.ts';
+import { RevisionConflictError, type LiveCatalogue } from '../catalogue/live.ts';
 import { redact } from '../corpus/redact.ts';
 import { normalizedKey } from '../corpus/training-set.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -18,7 +19,7 @@ import { labelDiscoveredMessages } from '../store/discovery-store.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { discoverIntents, type CandidateIntent, type DiscoveryOptions, type DiscoveryProgress, type DiscoveryResult } from './discover.ts';
 import type { DiscoverJob, DiscoverWorkerMessage } from './discover-worker.ts';
-import { IntentFileError, writeIntentFile } from './intent-file.ts';
+import { intentYaml } from './intent-file.ts';
 import type { MinedAnswer } from './describe.ts';
 import type { DiscoveryRequest } from './requests.ts';
 import { requestsFromDatabase } from './source.ts';
@@ -87,11 +88,10 @@ export class ReviewError extends Error {
 export interface DiscoveryReviewOptions {
   prisma: PrismaClient;
   dataDir: string;
-  intentsDir: string;
   logger: Logger;
   catalogue: () => Catalogue;
-  /** Loads the catalogue again from intentsDir and makes every part of this process use it. */
-  reloadCatalogue: () => Promise<Catalogue>;
+  /** Where an accepted intent is saved (src/catalogue/live.ts): validated, kept with its history, served by every process. */
+  editor: Pick<LiveCatalogue, 'save'>;
   /** One gated retraining turn (src/models/retrain.ts) with the current catalogue. */
   retrain: () => Promise<{ promoted: boolean; version: string; decision?: string | undefined; reasons?: string[] | undefined }>;
 }
@@ -258,13 +258,14 @@ export class DiscoveryReview {
       if (!INTENT_NAME_PATTERN.test(name)) throw new ReviewError('INVALID_PAYLOAD', 'The name must be snake_case: a-z, 0-9 and single underscores, starting with a letter.');
       if (this.options.catalogue().get(name)) throw new ReviewError('CONFLICT', `The catalogue already has an intent named ${name}: add the cluster to it instead.`);
       const examples = input.examples.map((example) => redact(example).trim()).filter(Boolean).slice(0, MAX_FILE_EXAMPLES);
+      const text = intentYaml({ name, label: input.label, examples, answer: input.answer, ...(input.description ? { description: input.description } : {}) });
       try {
-        await writeIntentFile(this.options.intentsDir, { name, label: input.label, examples, answer: input.answer, ...(input.description ? { description: input.description } : {}) });
+        await this.options.editor.save(`${name}.yaml`, text, 0, reviewer.id ? { kind: 'agent', id: reviewer.id, name: reviewer.name } : { kind: 'system', name: reviewer.name });
       } catch (error) {
-        if (error instanceof IntentFileError) throw new ReviewError('INVALID_PAYLOAD', error.message);
+        if (error instanceof CatalogueError) throw new ReviewError('INVALID_PAYLOAD', `the intent does not pass the catalogue's checks: ${error.problems.map(formatProblem).join('; ')}`);
+        if (error instanceof RevisionConflictError) throw new ReviewError('CONFLICT', `The catalogue already has a document ${name}.yaml (perhaps retired): choose another name.`);
         throw error;
       }
-      await this.options.reloadCatalogue();
       const labelled = await labelDiscoveredMessages(this.options.prisma, cluster.requestIds, name, reviewer.id);
       cluster.status = 'accepted';
       cluster.resolution = { intent: name, by: reviewer.name, at: new Date().toISOString(), labelled };

@@ -28,6 +28,7 @@ const HTTP_STATUS = {
   SHORTCUT_EXISTS: 409,
   ATTACHMENT_TOO_LARGE: 413,
   ATTACHMENT_TYPE_REFUSED: 415,
+  CATALOGUE_INVALID: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   DATABASE_UNAVAILABLE: 503,
@@ -38,18 +39,27 @@ export type ErrorCode = keyof typeof HTTP_STATUS;
 
 /** A refusal the caller can act on: a stable code and a message for people. */
 export class ProtocolError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(readonly code: ErrorCode, message: string, readonly problems?: readonly ErrorProblem[]) {
     super(message);
   }
 }
 
-export interface ErrorBody {
-  ok: false;
-  error: { code: ErrorCode; message: string };
+/** One thing wrong with a submitted document (CATALOGUE_INVALID): where, and what. */
+export interface ErrorProblem {
+  file: string;
+  field?: string | undefined;
+  line?: number | undefined;
+  column?: number | undefined;
+  message: string;
 }
 
-export function errorBody(code: ErrorCode, message: string): ErrorBody {
-  return { ok: false, error: { code, message } };
+export interface ErrorBody {
+  ok: false;
+  error: { code: ErrorCode; message: string; problems?: readonly ErrorProblem[] };
+}
+
+export function errorBody(code: ErrorCode, message: string, problems?: readonly ErrorProblem[]): ErrorBody {
+  return { ok: false, error: { code, message, ...(problems ? { problems } : {}) } };
 }
 
 export function httpStatus(code: ErrorCode): number {
@@ -66,7 +76,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * after a failure that is not theirs (visitors resend with the same clientId).
  */
 export function toErrorBody(error: unknown, retry = 'retry shortly'): ErrorBody {
-  if (error instanceof ProtocolError) return errorBody(error.code, error.message);
+  if (error instanceof ProtocolError) return errorBody(error.code, error.message, error.problems);
   if (isDatabaseUnavailable(error)) return errorBody('DATABASE_UNAVAILABLE', `The service is temporarily unavailable; ${retry}.`);
   // Store errors that carry one of our codes (NOT_FOUND, AGENT_EXISTS).
   if (isCoded(error)) return errorBody(error.code, error.message);

@@ -82,13 +82,18 @@ export async function loadKnowledge(
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.md'))
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .sort();
-  const chunks: KnowledgeChunk[] = [];
-  for (const file of files) {
-    chunks.push(...chunkMarkdown(file, await readFile(join(dir, file), 'utf8'), options));
-  }
-  return chunks;
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'));
+  return chunkDocuments(await Promise.all(files.map(async (file) => ({ file, text: await readFile(join(dir, file), 'utf8') }))), options);
+}
+
+/** Chunks knowledge documents wherever they are kept (the folder, Postgres); `file` is the path relative to the knowledge folder. */
+export function chunkDocuments(
+  documents: ReadonlyArray<{ file: string; text: string }>,
+  options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+): KnowledgeChunk[] {
+  return [...documents]
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+    .flatMap((document) => chunkMarkdown(document.file, document.text, options));
 }
 
 function splitSections(file: string, markdown: string): Section[] {

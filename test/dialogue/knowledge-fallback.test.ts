@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { knowledgeOf, readCatalogueFolder } from '../../src/catalogue/folder.ts';
 import { KnowledgeFallback, type Encoder } from '../../src/dialogue/knowledge-fallback.ts';
 import type { EncodedSentence } from '../../src/dialogue/service.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -11,7 +12,7 @@ import type { DocumentChunk, KnowledgeStore, StoredChunk } from '../../src/store
 import { temporaryDirectory } from '../helpers/temp.ts';
 import { toyEncode } from '../retrieval/toy-encoder.ts';
 
-const KNOWLEDGE_DIR = fileURLToPath(new URL('../../intents/knowledge/', import.meta.url));
+const INTENTS_DIR = fileURLToPath(new URL('../../intents/', import.meta.url));
 const QUESTION = 'how long until refunds take to show up?';
 
 /** The knowledge documents in memory: what KnowledgeFallback reads and writes of Postgres when it builds its index. */
@@ -57,10 +58,11 @@ describe('the retrieval fallback reuses the sentence vector of the classifying r
 
   before(async () => {
     current = toyEncoder('v1');
+    const documents = knowledgeOf(await readCatalogueFolder(INTENTS_DIR));
     fallback = new KnowledgeFallback({
       knowledge: inMemoryKnowledge(),
       chats: {} as ChatStore,
-      knowledgeDir: KNOWLEDGE_DIR,
+      documents: () => documents,
       indexDir: join(indexDir.path, 'index'),
       currentEncoder: () => current,
       logger: createLogger('silent'),

@@ -1,10 +1,10 @@
 // Accepting a discovered cluster end to end, on a real server and Postgres: the imported logs are
 // discovered through the API, the gift wrapping cluster is accepted with an edited answer, the
-// intent file is written and the catalogue reloaded, the gated retraining promotes a model that
+// intent is saved to the catalogue in Postgres (with its revision) and the catalogue reloaded, the gated retraining promotes a model that
 // knows the intent, and a visitor asking in new words gets the accepted answer.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importFile } from '../../src/corpus/import-file.ts';
 import { ask, connectVisitor, temporaryDirectory } from '../helpers/server.ts';
@@ -81,9 +81,10 @@ test('an accepted cluster becomes a catalogue intent that the next retraining le
   assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
   assert.equal(accepted.body.cluster.status, 'accepted');
   assert.ok(accepted.body.cluster.resolution.labelled >= 8);
-  const file = join(intents.path, 'gift_wrapping.yaml');
-  assert.ok(existsSync(file));
-  assert.match(readFileSync(file, 'utf8'), /Gift wrapping is \$5 per order/);
+  const saved = await env.prisma.catalogueRevision.findMany({ where: { path: 'gift_wrapping.yaml' } });
+  assert.deepEqual(saved.map((revision) => [revision.revision, revision.change, revision.actorName, revision.examplesChanged]), [[1, 'create', 'root@example.com', true]]);
+  assert.match(saved[0]!.content ?? '', /Gift wrapping is \$5 per order/);
+  assert.equal(existsSync(join(intents.path, 'gift_wrapping.yaml')), false, 'the folder is only the seed');
   // The catalogue was reloaded in place: agents can pick the intent now.
   const listed = await api(env.url, '/api/agent/intents', { token: admin });
   assert.ok(listed.body.intents.some((intent: any) => intent.name === 'gift_wrapping'));

@@ -13,6 +13,8 @@ export const SCREENSHOTS = 'test-output/screenshots';
 
 export interface ConsoleTest {
   server: RunningServer;
+  /** The server's DATA_DIR (its embedded Postgres: embeddedDatabaseUrl). */
+  dataDir: string;
   prisma: PrismaClient;
   browser: Browser;
   page: Page;
@@ -32,7 +34,7 @@ export async function startConsoleTest(options: { timeout: number; viewport: { w
   page.setDefaultTimeout(options.timeout);
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
-    server, prisma, browser, page,
+    server, dataDir: dataDir.path, prisma, browser, page,
     async close() {
       await browser.close();
       await prisma.$disconnect();

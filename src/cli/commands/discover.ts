@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
-import { loadCatalogue } from '../../catalogue/index.ts';
 import { discoverIntents, type DiscoveryProgress, type DiscoveryResult } from '../../discovery/discover.ts';
 import { requestsFromDatabase } from '../../discovery/source.ts';
-import { withDatabase } from '../context.ts';
+import { servedCatalogue, withDatabase } from '../context.ts';
 import { progressOnTerminal, terminalBar } from '../progress.ts';
 
 interface DiscoverCommandOptions {
@@ -80,8 +79,9 @@ export function registerDiscoverCommand(program: Command): void {
     .option('--examples <n>', 'examples per cluster in the table', '5')
     .addOption(new Option('--format <format>', 'table (readable) or json (one JSON document)').choices(['table', 'json']).default('table'))
     .action((options: DiscoverCommandOptions) =>
-      withDatabase(async ({ prisma, config }) => {
-        const catalogue = await loadCatalogue(config.intentsDir);
+      withDatabase(async (context) => {
+        const { prisma } = context;
+        const { catalogue } = await servedCatalogue(context);
         const reporter = progressReporter();
         let result: DiscoveryResult;
         try {

@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
 import { readDatasets } from '../../corpus/datasets.ts';
 import { trainModel } from '../../fitting/train-builtin.ts';
-import { loadCatalogue } from '../../catalogue/index.ts';
 import { trainAndRegister } from '../../models/bootstrap.ts';
+import { modelDir } from '../../models/model-files.ts';
 import { ModelRegistry } from '../../models/registry.ts';
 import { currentTrainingSet, knowledgeTexts } from '../../corpus/training-set.ts';
 import { join } from 'node:path';
-import { withDatabase } from '../context.ts';
+import { servedCatalogue, withDatabase } from '../context.ts';
 import { progressOnTerminal, terminalBar } from '../progress.ts';
 import { TransformersEncoder } from '../../nlu/transformers/index.ts';
 import { trainTransformersHead } from '../../fitting/train-transformers-head.ts';
@@ -90,14 +90,15 @@ export function registerTrainCommand(program: Command): void {
 /** `frontdesk train` without files: catalogue + labelled messages → a registered candidate version. */
 async function trainFromDatabase(seed: number): Promise<void> {
   await withDatabase(async ({ config, prisma, logger }) => {
-    const catalogue = await loadCatalogue(config.intentsDir);
+    const live = await servedCatalogue({ config, prisma, logger });
+    const catalogue = live.catalogue;
     const examples = await currentTrainingSet(prisma, catalogue);
-    const unlabelled = await knowledgeTexts(join(config.intentsDir, 'knowledge'));
+    const unlabelled = await knowledgeTexts(live.knowledge().markdown);
     const reporter = progressReporter();
     try {
       const version = await trainAndRegister({ examples, registry: new ModelRegistry(prisma), dataDir: config.dataDir, logger, seed, unlabelled, onProgress: reporter.onProgress });
       reporter.stop();
-      process.stdout.write(`${JSON.stringify({ name: version.name, status: version.status, examples: examples.length, artifactPath: version.artifactPath, metrics: version.metrics })}\n`);
+      process.stdout.write(`${JSON.stringify({ name: version.name, status: version.status, examples: examples.length, artifactDir: modelDir(config.dataDir, version.name), metrics: version.metrics })}\n`);
     } finally {
       reporter.stop();
     }
@@ -107,11 +108,11 @@ async function trainFromDatabase(seed: number): Promise<void> {
 /** `frontdesk train --gate`: one turn of the learning loop, on demand. */
 async function trainAndGate(seed: number, margin: number | undefined): Promise<void> {
   await withDatabase(async ({ config, prisma, logger, databaseUrl }) => {
-    const catalogue = await loadCatalogue(config.intentsDir);
+    const live = await servedCatalogue({ config, prisma, logger });
     const reporter = progressReporter();
     try {
       const result = await retrain({
-        prisma, databaseUrl, registry: new ModelRegistry(prisma), catalogue, intentsDir: config.intentsDir, dataDir: config.dataDir, logger, seed,
+        prisma, databaseUrl, registry: new ModelRegistry(prisma), catalogue: live.catalogue, knowledgeDocuments: live.knowledge().markdown, dataDir: config.dataDir, logger, seed,
         margin: margin ?? config.promotionMargin, trigger: 'cli',
         onProgress: reporter.onProgress,
       });
