@@ -1,12 +1,10 @@
 // Reviewing discovered intents: a discovery run over the conversations in Postgres (in a worker
-// thread), kept as a JSON file under DATA_DIR/discovery/, and a reviewer's decisions on its
-// clusters: accept one as a new intent (name, label, examples and answer edited; saved as the
-// catalogue document <name>.yaml through the loader's checks, so that every process serves it, the
-// cluster's messages labelled with it and a gated retraining started), add one to an existing
-// intent (its messages labelled), merge two, split one, move examples between them, mark one as
-// noise. Texts kept in the run file are redacted.
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// thread), kept in Postgres (src/store/discovery-store.ts) so that every server process lists and
+// reviews it, and a reviewer's decisions on its clusters: accept one as a new intent (name, label,
+// examples and answer edited; saved as the catalogue document <name>.yaml through the loader's
+// checks, so that every process serves it, the cluster's messages labelled with it and a gated
+// retraining started), add one to an existing intent (its messages labelled), merge two, split one,
+// move examples between them, mark one as noise. Texts kept in the run are redacted.
 import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import type { Catalogue } from '../catalogue/index.ts';
@@ -15,7 +13,7 @@ import { RevisionConflictError, type LiveCatalogue } from '../catalogue/live.ts'
 import { redact } from '../corpus/redact.ts';
 import { normalizedKey } from '../corpus/training-set.ts';
 import type { Logger } from '../observability/logger.ts';
-import { labelDiscoveredMessages } from '../store/discovery-store.ts';
+import { DiscoveryRunStore, labelDiscoveredMessages, type DiscoveryRunDocument, type StoredDiscoveryRun } from '../store/discovery-store.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { discoverIntents, type CandidateIntent, type DiscoveryOptions, type DiscoveryProgress, type DiscoveryResult } from './discover.ts';
 import type { DiscoverJob, DiscoverWorkerMessage } from './discover-worker.ts';
@@ -51,6 +49,8 @@ export interface DiscoveryRun {
   id: string;
   status: 'running' | 'done' | 'failed';
   createdAt: string;
+  /** The admin who started it. */
+  createdBy: string;
   finishedAt?: string;
   options: RunOptions;
   progress?: DiscoveryProgress;
@@ -87,7 +87,6 @@ export class ReviewError extends Error {
 
 export interface DiscoveryReviewOptions {
   prisma: PrismaClient;
-  dataDir: string;
   logger: Logger;
   catalogue: () => Catalogue;
   /** Where an accepted intent is saved (src/catalogue/live.ts): validated, kept with its history, served by every process. */
@@ -96,7 +95,7 @@ export interface DiscoveryReviewOptions {
   retrain: () => Promise<{ promoted: boolean; version: string; decision?: string | undefined; reasons?: string[] | undefined }>;
 }
 
-/** A reviewer, as the audit log and the run file name them. */
+/** A reviewer, as the audit log and the run name them. */
 export interface Reviewer {
   id: string | null;
   name: string;
@@ -113,44 +112,38 @@ export interface AcceptInput {
 /** Examples an accepted cluster keeps in the intent file (the rest of its requests are labels). */
 const MAX_FILE_EXAMPLES = 40;
 
+/** How often the process running a run writes its progress and a sign of life. */
+const HEARTBEAT_MS = 2_000;
+/** A run whose process has not beaten for this long is marked failed by the next process that reads it: that process stopped. */
+const STALE_RUN_MS = 60_000;
+const STOPPED = 'the server running it stopped during the run';
+
+/** The columns and the document of a stored run, as one run. */
+function runOf(row: StoredDiscoveryRun): DiscoveryRun {
+  return { ...(row.document as unknown as DiscoveryRun), id: row.id, status: row.status, createdAt: row.createdAt.toISOString(), createdBy: row.createdBy };
+}
+
+/** A run less its columns: what the store keeps as the document. */
+function documentOf(run: DiscoveryRun): DiscoveryRunDocument {
+  const { id: _id, status: _status, createdAt: _createdAt, createdBy: _createdBy, ...document } = run;
+  return document as unknown as DiscoveryRunDocument;
+}
+
 export class DiscoveryReview {
-  private readonly runs = new Map<string, DiscoveryRun>();
+  private readonly store: DiscoveryRunStore;
+  /** This process, as the owner of the runs it is running. */
+  private readonly owner = randomUUID();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly workers = new Set<Worker>();
-  private readonly retrainings = new Set<Promise<unknown>>();
-  private loaded = false;
+  /** Runs in progress and retrainings started here, waited for on close. */
+  private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
-  constructor(private readonly options: DiscoveryReviewOptions) {}
-
-  private get dir(): string {
-    return join(this.options.dataDir, 'discovery');
+  constructor(private readonly options: DiscoveryReviewOptions) {
+    this.store = new DiscoveryRunStore(options.prisma);
   }
 
-  private async load(): Promise<void> {
-    if (this.loaded) return;
-    this.loaded = true;
-    await mkdir(this.dir, { recursive: true });
-    for (const file of (await readdir(this.dir)).filter((name) => name.endsWith('.json')).sort()) {
-      try {
-        const run = JSON.parse(await readFile(join(this.dir, file), 'utf8')) as DiscoveryRun;
-        // A run that was in progress when the process stopped will not finish.
-        if (run.status === 'running') Object.assign(run, { status: 'failed', error: 'the server stopped during the run' });
-        this.runs.set(run.id, run);
-      } catch (error) {
-        this.options.logger.warn({ err: error, file }, 'an unreadable discovery run file was skipped');
-      }
-    }
-  }
-
-  private async save(run: DiscoveryRun): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const file = join(this.dir, `${run.id}.json`);
-    await writeFile(`${file}.tmp`, JSON.stringify(run), 'utf8');
-    await rename(`${file}.tmp`, file);
-  }
-
-  /** Runs `work` after every earlier change of the same run. */
+  /** Runs `work` after every earlier change of the same run in this process (each holds a connection while it waits for the run's row). */
   private serialize<T>(runId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(runId) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(work);
@@ -158,23 +151,28 @@ export class DiscoveryReview {
     return next;
   }
 
+  /** Applies `decide` to the run as stored, under its row lock, and stores the result (nothing when it throws). */
+  private change<T>(runId: string, decide: (run: DiscoveryRun) => Promise<T>): Promise<T> {
+    return this.serialize(runId, () =>
+      this.store.change(runId, async (row) => {
+        if (!row) throw new ReviewError('NOT_FOUND', 'No such discovery run.');
+        const run = runOf(row);
+        const value = await decide(run);
+        return { document: documentOf(run), value };
+      }),
+    );
+  }
+
   async list(): Promise<Array<Omit<DiscoveryRun, 'clusters' | 'texts' | 'longTail'> & { clusters: number; open: number }>> {
-    await this.load();
-    return [...this.runs.values()]
-      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
-      .map(({ clusters, texts: _texts, longTail: _tail, ...run }) => ({ ...run, clusters: clusters.length, open: clusters.filter((cluster) => cluster.status === 'open').length }));
+    await this.store.failAbandoned(STALE_RUN_MS, STOPPED);
+    return (await this.store.list()).map((row) => ({ ...runOf(row), clusters: row.clusters, open: row.open }));
   }
 
   async get(id: string): Promise<Omit<DiscoveryRun, 'texts'>> {
-    await this.load();
-    const { texts: _texts, ...run } = this.run(id);
-    return run;
-  }
-
-  private run(id: string): DiscoveryRun {
-    const run = this.runs.get(id);
-    if (!run) throw new ReviewError('NOT_FOUND', 'No such discovery run.');
-    return run;
+    await this.store.failAbandoned(STALE_RUN_MS, STOPPED);
+    const row = await this.store.get(id, { texts: false });
+    if (!row) throw new ReviewError('NOT_FOUND', 'No such discovery run.');
+    return runOf(row);
   }
 
   private cluster(run: DiscoveryRun, id: string, open = true): ReviewCluster {
@@ -184,20 +182,27 @@ export class DiscoveryReview {
     return cluster;
   }
 
-  /** Starts a discovery run over the conversations in Postgres; resolves once it is registered (it runs on in a worker). */
-  async start(options: RunOptions, onDone?: (run: DiscoveryRun) => void): Promise<DiscoveryRun> {
-    await this.load();
-    const run: DiscoveryRun = { id: randomUUID(), status: 'running', createdAt: new Date().toISOString(), options, clusters: [], longTail: [], texts: {} };
-    this.runs.set(run.id, run);
-    await this.save(run);
-    void this.execute(run)
+  /** Starts a discovery run over the conversations in Postgres; resolves once it is stored (it runs on in a worker, its progress stored as it beats). */
+  async start(options: RunOptions, createdBy: string): Promise<DiscoveryRun> {
+    const document: Pick<DiscoveryRun, 'options' | 'clusters' | 'longTail' | 'texts'> = { options, clusters: [], longTail: [], texts: {} };
+    const run = runOf(await this.store.create({ id: randomUUID(), createdBy, owner: this.owner, document: document as unknown as DiscoveryRunDocument }));
+    const heartbeat = setInterval(() => {
+      this.store.heartbeat(run.id, this.owner, run.progress).catch((error: unknown) => this.options.logger.warn({ err: error, run: run.id }, 'a discovery run could not report its progress'));
+    }, HEARTBEAT_MS);
+    const done = this.execute(run)
       .catch((error: unknown) => {
-        Object.assign(run, { status: 'failed', error: (error as Error).message, finishedAt: new Date().toISOString() });
+        Object.assign(run, { status: 'failed', error: this.closed ? STOPPED : (error as Error).message, finishedAt: new Date().toISOString() });
         this.options.logger.error({ err: error, run: run.id }, 'intent discovery failed');
       })
-      .then(() => this.save(run))
-      .then(() => onDone?.(run))
-      .catch(() => {});
+      .finally(() => clearInterval(heartbeat))
+      .then(async () => {
+        if (!(await this.store.finish(run.id, this.owner, run.status === 'done' ? 'done' : 'failed', documentOf(run)))) {
+          this.options.logger.warn({ run: run.id }, 'a discovery run finished after it was declared failed (no sign of life for too long): its result was dropped');
+        }
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error, run: run.id }, 'a finished discovery run could not be stored'))
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
     return run;
   }
 
@@ -250,9 +255,7 @@ export class DiscoveryReview {
 
   /** Accepts a cluster as a new catalogue intent, labels its messages and starts a gated retraining. */
   accept(runId: string, clusterId: string, input: AcceptInput, reviewer: Reviewer): Promise<ReviewCluster> {
-    return this.serialize(runId, async () => {
-      await this.load();
-      const run = this.run(runId);
+    return this.change(runId, async (run) => {
       const cluster = this.cluster(run, clusterId);
       const name = input.name.trim();
       if (!INTENT_NAME_PATTERN.test(name)) throw new ReviewError('INVALID_PAYLOAD', 'The name must be snake_case: a-z, 0-9 and single underscores, starting with a letter.');
@@ -271,44 +274,35 @@ export class DiscoveryReview {
       cluster.resolution = { intent: name, by: reviewer.name, at: new Date().toISOString(), labelled };
       this.options.logger.info({ run: run.id, cluster: cluster.id, intent: name, labelled }, 'discovered cluster accepted as a new intent');
       this.startRetraining(run, cluster);
-      await this.save(run);
       return cluster;
     });
   }
 
   /** Labels a cluster's messages with an existing intent and starts a gated retraining. */
   addToIntent(runId: string, clusterId: string, intent: string, reviewer: Reviewer): Promise<ReviewCluster> {
-    return this.serialize(runId, async () => {
-      await this.load();
-      const run = this.run(runId);
+    return this.change(runId, async (run) => {
       const cluster = this.cluster(run, clusterId);
       if (!this.options.catalogue().get(intent)) throw new ReviewError('INVALID_PAYLOAD', `The catalogue has no intent named ${intent}.`);
       const labelled = await labelDiscoveredMessages(this.options.prisma, cluster.requestIds, intent, reviewer.id);
       cluster.status = 'added';
       cluster.resolution = { intent, by: reviewer.name, at: new Date().toISOString(), labelled };
       this.startRetraining(run, cluster);
-      await this.save(run);
       return cluster;
     });
   }
 
   markNoise(runId: string, clusterId: string, reviewer: Reviewer): Promise<ReviewCluster> {
-    return this.serialize(runId, async () => {
-      await this.load();
-      const run = this.run(runId);
+    return this.change(runId, async (run) => {
       const cluster = this.cluster(run, clusterId);
       cluster.status = 'noise';
       cluster.resolution = { by: reviewer.name, at: new Date().toISOString() };
-      await this.save(run);
       return cluster;
     });
   }
 
   /** Merges open clusters into a new one (the first one's name and label). */
   merge(runId: string, clusterIds: string[], reviewer: Reviewer): Promise<ReviewCluster> {
-    return this.serialize(runId, async () => {
-      await this.load();
-      const run = this.run(runId);
+    return this.change(runId, async (run) => {
       if (new Set(clusterIds).size < 2) throw new ReviewError('INVALID_PAYLOAD', 'Merging needs two or more different clusters.');
       const parts = clusterIds.map((id) => this.cluster(run, id));
       const merged = combine(parts, nextId(run));
@@ -317,16 +311,13 @@ export class DiscoveryReview {
         part.status = 'merged';
         part.resolution = { into: [merged.id], by: reviewer.name, at: new Date().toISOString() };
       }
-      await this.save(run);
       return merged;
     });
   }
 
   /** Splits an open cluster in `parts` by clustering its requests again. */
   split(runId: string, clusterId: string, parts: number, reviewer: Reviewer): Promise<ReviewCluster[]> {
-    return this.serialize(runId, async () => {
-      await this.load();
-      const run = this.run(runId);
+    return this.change(runId, async (run) => {
       const cluster = this.cluster(run, clusterId);
       const requests: DiscoveryRequest[] = cluster.requestIds.map((id) => ({ id, conversationId: id, text: run.texts[id] ?? '', language: null, replies: [], context: [], first: true }));
       if (requests.length < parts * 2) throw new ReviewError('INVALID_PAYLOAD', `The cluster has too few requests to split in ${parts}.`);
@@ -335,16 +326,13 @@ export class DiscoveryReview {
       run.clusters.push(...pieces);
       cluster.status = 'split';
       cluster.resolution = { into: pieces.map((piece) => piece.id), by: reviewer.name, at: new Date().toISOString() };
-      await this.save(run);
       return pieces;
     });
   }
 
   /** Moves examples (and the requests with the same text) from one open cluster to another. */
   move(runId: string, from: string, to: string, examples: string[]): Promise<ReviewCluster[]> {
-    return this.serialize(runId, async () => {
-      await this.load();
-      const run = this.run(runId);
+    return this.change(runId, async (run) => {
       const source = this.cluster(run, from);
       const target = this.cluster(run, to);
       if (source === target) throw new ReviewError('INVALID_PAYLOAD', 'Pick two different clusters.');
@@ -359,33 +347,36 @@ export class DiscoveryReview {
       target.requestIds.push(...moving);
       target.examples.push(...movedExamples.filter((example) => !target.examples.some((kept) => normalizedKey(kept) === normalizedKey(example))));
       target.size += moving.length;
-      await this.save(run);
       return [source, target];
     });
   }
 
   private startRetraining(run: DiscoveryRun, cluster: ReviewCluster): void {
-    const resolution = cluster.resolution!;
-    resolution.retraining = { status: 'running' };
+    cluster.resolution!.retraining = { status: 'running' };
     const turn = this.options
       .retrain()
-      .then((result) => {
-        resolution.retraining = { status: result.promoted ? 'promoted' : 'rejected', version: result.version, ...(result.reasons ? { reasons: result.reasons } : {}) };
-      })
-      .catch((error: unknown) => {
-        resolution.retraining = { status: 'failed', error: (error as Error).message };
-        this.options.logger.error({ err: error, run: run.id, cluster: cluster.id }, 'retraining after a discovery decision failed');
-      })
-      .then(() => this.serialize(run.id, () => this.save(run)))
-      .finally(() => this.retrainings.delete(turn));
-    this.retrainings.add(turn);
+      .then(
+        (result): RetrainingState => ({ status: result.promoted ? 'promoted' : 'rejected', version: result.version, ...(result.reasons ? { reasons: result.reasons } : {}) }),
+        (error: unknown): RetrainingState => {
+          this.options.logger.error({ err: error, run: run.id, cluster: cluster.id }, 'retraining after a discovery decision failed');
+          return { status: 'failed', error: (error as Error).message };
+        },
+      )
+      .then((retraining) =>
+        this.change(run.id, async (stored) => {
+          this.cluster(stored, cluster.id, false).resolution!.retraining = retraining;
+        }),
+      )
+      .catch((error: unknown) => this.options.logger.error({ err: error, run: run.id, cluster: cluster.id }, 'the outcome of a retraining could not be stored in its discovery run'))
+      .finally(() => this.pending.delete(turn));
+    this.pending.add(turn);
   }
 
-  /** Stops running workers; waits for retrainings this review started. */
+  /** Stops running workers (their runs end failed); waits for the runs and retrainings this review started. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.workers].map((worker) => worker.terminate()));
-    await Promise.allSettled([...this.retrainings]);
+    await Promise.allSettled([...this.pending]);
   }
 }
 

@@ -63,7 +63,7 @@ export async function registerDiscoveryApi(app: FastifyInstance, options: { auth
       api.get('/runs', async () => ({ ok: true, runs: await review.list() }));
       api.post('/runs', async (request, reply) => {
         const input = parsePayload(startPayload, request.body ?? {});
-        const run = await review.start({ ...input, ...(input.languages ? { languages: input.languages } : {}) });
+        const run = await review.start({ ...input, ...(input.languages ? { languages: input.languages } : {}) }, principalOf(request).email);
         logger.info({ run: run.id, by: principalOf(request).id }, 'intent discovery started');
         return reply.code(202).send({ ok: true, run: { id: run.id, status: run.status, createdAt: run.createdAt } });
       });

@@ -3,6 +3,7 @@ import { Prisma } from './prisma.ts';
 import { guarded } from './errors.ts';
 import { auditInsert, type AuditDetails, type AuditEntry } from './audit-store.ts';
 import { conversationOfSource, REUSE_CHANNEL } from './knowledge-store.ts';
+import { eraseFromDiscoveryRuns } from './discovery-store.ts';
 
 /** Postgres NOTIFY channel: a visitor was erased (payload: the visitor id); every server closes their sockets. */
 export const VISITOR_ERASED_CHANNEL = 'frontdesk_visitor_erased';
@@ -324,6 +325,9 @@ async function eraseConversationContent(tx: Tx, conversationIds: string[]): Prom
   const ids = conversationIds.map((id) => id.toLowerCase()).sort();
   if (ids.length === 0) return { messages: 0, feedback: 0, labels: 0, harvestedAnswers: 0, evaluationExamples: 0 };
   await tx.$queryRaw`SELECT id FROM "Conversation" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+  // Before any of their rows is deleted: an admin's discovery decision may hold a run's row while it
+  // labels these messages, and must not wait for this erasure's deletes while the erasure waits for it.
+  await eraseFromDiscoveryRuns(tx, ids);
   const ofMessages = (table: 'Feedback' | 'IntentLabel' | 'EvaluationExample') =>
     tx.$executeRaw`DELETE FROM ${Prisma.raw(`"${table}"`)} WHERE "messageId" IN (SELECT id FROM "Message" WHERE "conversationId" = ANY(${ids}::uuid[]))`;
   const feedback = await ofMessages('Feedback');

@@ -65,6 +65,8 @@ test('every Prisma model reads and writes against the migrated schema', async ()
   });
   assert.ok(chunk.label > 0);
   await prisma.serverSecret.create({ data: { name: `s-${randomUUID()}`, value: 'v' } });
+  const run = await prisma.discoveryRun.create({ data: { id: randomUUID(), status: 'running', createdBy: agent.email, owner: 'p1', heartbeatAt: new Date(), document: { clusters: [] } } });
+  assert.deepEqual((await prisma.discoveryRun.findUniqueOrThrow({ where: { id: run.id } })).document, { clusters: [] });
 
   const loaded = await prisma.conversation.findUniqueOrThrow({
     where: { id: conversation.id },
