@@ -5,7 +5,7 @@ import type { Logger } from './observability/logger.ts';
 import { openDatabase, type DatabaseHandle } from './store/database.ts';
 import { applyMigrations } from './store/migrate.ts';
 import { createPrismaClient, type PrismaClient } from './store/prisma.ts';
-import { ChatStore } from './store/chat-store.ts';
+import { ChatStore, type BatchedStatement } from './store/chat-store.ts';
 import { sharedSecret } from './store/secrets.ts';
 import { LiveCatalogue } from './catalogue/live.ts';
 import { isKnowledgePath } from './catalogue/folder.ts';
@@ -81,7 +81,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     prisma = createPrismaClient(database.url, config.databasePoolSize, config.databaseTimeoutMs);
     const db = prisma;
     const metrics = new Metrics();
-    const store = new ChatStore(db, { onBatch: (statement, size) => metrics.databaseBatchSize.observe({ statement }, size) });
+    const onBatch = (statement: BatchedStatement, size: number) => metrics.databaseBatchSize.observe({ statement }, size);
+    const store = new ChatStore(db, { onBatch });
     const tokens = new VisitorTokens(config.secretKey ?? (await sharedSecret(db, 'visitor-token')), { ttlDays: config.visitorTokenTtlDays });
 
     // The catalogue in Postgres (seeded from INTENTS_DIR when empty), followed live: a change saved by
@@ -173,7 +174,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       actions: { client: actions, catalogue: () => catalogue },
     });
     // When the desk is staffed, agents' presence, the offline follow-up by e-mail (src/availability).
-    const desk = new DeskAvailability({ prisma: db, hours: config.businessHours });
+    const desk = new DeskAvailability({ prisma: db, hours: config.businessHours, onBatch });
     const presence = new AgentPresence(desk, agentLogger.child({ component: 'presence' }));
     const mailer = config.smtp ? new FollowupMailer(config.smtp, desk.store, logger.child({ component: 'followup-mail' })) : null;
     if (mailer) events.on('replied', (reply, agentName) => void (agentName !== null && mailer.agentReplied(reply, agentName)));
@@ -256,7 +257,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     };
     const discovery = new DiscoveryReview({
       prisma: db,
-      dataDir: config.dataDir,
       logger: logger.child({ component: 'discovery' }),
       catalogue: () => catalogue,
       editor: live,

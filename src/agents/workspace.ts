@@ -94,6 +94,11 @@ export class AgentWorkspace extends EventEmitter<WorkspaceEvents> {
     return this.store.summary(conversationId);
   }
 
+  /** The summaries of these conversations in this order (one query); those that do not exist are left out. */
+  findSummaries(conversationIds: readonly string[]): Promise<ConversationSummary[]> {
+    return this.store.summariesOf(conversationIds);
+  }
+
   async transcript(conversationId: string, principal: AgentPrincipal): Promise<TranscriptView & { actions: AgentAction[] }> {
     const conversation = await this.store.transcript(conversationId);
     if (!conversation) throw new ProtocolError('NOT_FOUND', 'No such conversation.');

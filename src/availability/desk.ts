@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
 import type { PrismaClient } from '../store/prisma.ts';
 import { AvailabilityStore, type FollowupState } from '../store/availability-store.ts';
+import type { BatchedStatement } from '../store/chat-store.ts';
 import { formatOpening, isOpen, nextOpening, type BusinessHours } from './business-hours.ts';
 
 export interface DeskAvailabilityOptions {
@@ -10,6 +11,8 @@ export interface DeskAvailabilityOptions {
   /** A console connection not seen for this long counts as gone (its process died). */
   presenceTimeoutMs?: number;
   now?: () => Date;
+  /** Observes the size of every batch of the waiting path's statements (metrics). */
+  onBatch?: (statement: BatchedStatement, size: number) => void;
 }
 
 /** How often each process tells the database its agents' connections are alive. */
@@ -25,7 +28,7 @@ export class DeskAvailability {
   private readonly now: () => Date;
 
   constructor(private readonly options: DeskAvailabilityOptions) {
-    this.store = new AvailabilityStore(options.prisma);
+    this.store = new AvailabilityStore(options.prisma, { onBatch: options.onBatch });
     this.now = options.now ?? (() => new Date());
   }
 

@@ -190,10 +190,8 @@ export function attachAgentNamespace(io: Server, options: AgentNamespaceOptions)
     const ids = [...pending];
     pending.clear();
     try {
-      for (const id of ids) {
-        const summary = await workspace.findSummary(id);
-        if (summary) namespace.to(AGENTS_ROOM).emit('conversation', summary);
-      }
+      // Every message of a waiting conversation changes it: one query for the burst, not one per conversation.
+      for (const summary of await workspace.findSummaries(ids)) namespace.to(AGENTS_ROOM).emit('conversation', summary);
       namespace.to(AGENTS_ROOM).emit('queue', await workspace.queue());
     } catch (error) {
       logger.warn({ err: error }, 'pushing queue updates failed');

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from './prisma.ts';
+import type pg from 'pg';
+import { sqlPool, type PrismaClient } from './prisma.ts';
 import { guarded } from './errors.ts';
+import { batched, messageColumns, prepared, toMessage, type BatchedStatement, type MessageRow } from './chat-store.ts';
 import type { Message } from '../generated/prisma/client.ts';
 
 /** The offline follow-up of a conversation (src/availability). */
@@ -16,7 +18,15 @@ export interface FollowupState {
  * notes while a conversation waits for an agent.
  */
 export class AvailabilityStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** The pool under `prisma`, for the statements every message of a waiting conversation runs (`prepared`). */
+  private readonly sql: pg.Pool;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: { onBatch?: (statement: BatchedStatement, size: number) => void } = {},
+  ) {
+    this.sql = sqlPool(prisma);
+  }
 
   /**
    * Records an open console connection. It starts as the agent's other live connections are
@@ -73,21 +83,24 @@ export class AvailabilityStore {
     });
   }
 
-  /** The follow-up, the queue position (1: next; null when it does not wait) and the language the visitor's client sent. */
-  async waiting(conversationId: string): Promise<{ followup: FollowupState; position: number | null; language: string | null }> {
-    return guarded(async () => {
-      const rows = await this.prisma.$queryRaw<Array<{ asked: boolean; email: string | null; position: number | null; language: string | null }>>`
-        SELECT (c."followupAskedAt" IS NOT NULL AND c."waitingSince" IS NOT NULL AND c."followupAskedAt" >= c."waitingSince") AS asked,
-          c."followupEmail" AS email, c.language,
-          CASE WHEN c.status = 'waiting_for_agent' THEN (
-            SELECT count(*)::int FROM "Conversation" o
-            WHERE o.status = 'waiting_for_agent' AND o."erasedAt" IS NULL AND (o."waitingSince", o.id) <= (c."waitingSince", c.id)
-          ) END AS position
-        FROM "Conversation" c WHERE c.id = ${conversationId}::uuid`;
-      const row = rows[0];
-      return { followup: { asked: row?.asked ?? false, email: row?.email ?? null }, position: row?.position ?? null, language: row?.language ?? null };
-    });
-  }
+  /**
+   * The follow-up, the queue position (1: next; null when it does not wait) and the language the
+   * visitor's client sent. Every message of a waiting conversation reads it, so concurrent reads
+   * share one named statement (issue 22, bench:load --forms).
+   */
+  readonly waiting = batched(async (conversationIds: string[]): Promise<Array<{ followup: FollowupState; position: number | null; language: string | null }>> => {
+    const rows = await prepared<{ ord: string; asked: boolean | null; email: string | null; position: number | null; language: string | null }>(this.sql, 'waiting_state', `
+      SELECT i.ord, (c."followupAskedAt" IS NOT NULL AND c."waitingSince" IS NOT NULL AND c."followupAskedAt" >= c."waitingSince") AS asked,
+        c."followupEmail" AS email, c.language,
+        CASE WHEN c.status = 'waiting_for_agent' THEN (
+          SELECT count(*)::int FROM "Conversation" o
+          WHERE o.status = 'waiting_for_agent' AND o."erasedAt" IS NULL AND (o."waitingSince", o.id) <= (c."waitingSince", c.id)
+        ) END AS position
+      FROM unnest($1::uuid[]) WITH ORDINALITY AS i(conv, ord)
+      LEFT JOIN "Conversation" c ON c.id = i.conv
+      ORDER BY i.ord`, [conversationIds]);
+    return rows.map((row) => ({ followup: { asked: row.asked ?? false, email: row.email }, position: row.position, language: row.language }));
+  }, (size) => this.options.onBatch?.('waiting', size));
 
   /** Notes that the bot asked for an e-mail address in the current wait. */
   async markAsked(conversationId: string): Promise<void> {
@@ -97,29 +110,40 @@ export class AvailabilityStore {
   /**
    * A bot message while the conversation waits for an agent (an acknowledgement, the e-mail
    * question or its answer), with the follow-up change; null when it no longer waits (an agent
-   * took it meanwhile), and then nothing is written.
+   * took it meanwhile), and then nothing is written. Concurrent calls share one named statement and
+   * one commit (issue 22, bench:load --forms); one batch holds at most one message per conversation,
+   * as the dialogue service writes a conversation's messages one at a time.
    */
-  async appendWaitingReply(input: { conversationId: string; replyToId: string | null; text: string; details?: object; followup?: { ask: true } | { email: string } | undefined }): Promise<Message | null> {
-    const id = randomUUID();
-    const ask = input.followup !== undefined && 'ask' in input.followup;
-    const email = input.followup !== undefined && 'email' in input.followup ? input.followup.email : null;
-    const details = input.details === undefined ? null : JSON.stringify(input.details);
-    return guarded(async () => {
-      const rows = await this.prisma.$queryRaw<Message[]>`
-        WITH updated AS (
-          UPDATE "Conversation" SET "updatedAt" = now(),
-            "followupAskedAt" = CASE WHEN ${ask} THEN now() ELSE "followupAskedAt" END,
-            "followupEmail" = COALESCE(${email}::text, "followupEmail")
-          WHERE id = ${input.conversationId}::uuid AND status = 'waiting_for_agent' AND "erasedAt" IS NULL
-          RETURNING id
-        )
-        INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, details)
-        SELECT ${id}::uuid, u.id, 'bot'::"MessageRole", ${input.text}, ${input.replyToId}::uuid, 'handoff'::"ReplySource", ${details}::jsonb
-        FROM updated u
-        RETURNING *`;
-      return rows[0] ?? null;
-    });
-  }
+  readonly appendWaitingReply = batched(async (inputs: Array<{ conversationId: string; replyToId: string | null; text: string; details?: object; followup?: { ask: true } | { email: string } | undefined }>): Promise<Array<Message | null>> => {
+    const ids = inputs.map(() => randomUUID());
+    const rows = await prepared<MessageRow>(this.sql, 'append_waiting_replies', `
+      WITH input AS (
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::jsonb[], $6::boolean[], $7::text[])
+          WITH ORDINALITY AS t(id, conv, text, "replyToId", details, ask, email, ord)
+      ), updated AS (
+        UPDATE "Conversation" c SET "updatedAt" = now(),
+          "followupAskedAt" = CASE WHEN i.ask THEN now() ELSE c."followupAskedAt" END,
+          "followupEmail" = COALESCE(i.email, c."followupEmail")
+        FROM input i
+        WHERE c.id = i.conv AND c.status = 'waiting_for_agent' AND c."erasedAt" IS NULL
+        RETURNING c.id
+      )
+      INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, details)
+      SELECT i.id, i.conv, 'bot'::"MessageRole", i.text, i."replyToId", 'handoff'::"ReplySource", i.details
+      FROM input i JOIN updated u ON u.id = i.conv
+      ORDER BY i.ord
+      RETURNING ${messageColumns('"Message"')}`, [
+      ids,
+      inputs.map((input) => input.conversationId),
+      inputs.map((input) => input.text),
+      inputs.map((input) => input.replyToId),
+      inputs.map((input) => (input.details === undefined ? null : JSON.stringify(input.details))),
+      inputs.map((input) => input.followup !== undefined && 'ask' in input.followup),
+      inputs.map((input) => (input.followup !== undefined && 'email' in input.followup ? input.followup.email : null)),
+    ]);
+    const byId = new Map(rows.map((row) => [row.id, toMessage(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }, (size) => this.options.onBatch?.('append_waiting_reply', size));
 
   /** Conversations waiting since before `since` whose visitor was not asked for an e-mail address in this wait. */
   async longWaiting(since: Date, limit = 50): Promise<string[]> {

@@ -33,7 +33,7 @@ type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
  * the limit. A call made while no batch is running runs at once. When a batch fails for a reason
  * other than the database being down, its rows are run one by one, so one bad row fails alone.
  */
-function batched<I, O>(run: (inputs: I[]) => Promise<O[]>, onBatch?: (size: number) => void): (input: I) => Promise<O> {
+export function batched<I, O>(run: (inputs: I[]) => Promise<O[]>, onBatch?: (size: number) => void): (input: I) => Promise<O> {
   const settle = async (inputs: I[]): Promise<Outcome<O>[]> => {
     onBatch?.(inputs.length);
     try {
@@ -54,9 +54,9 @@ function batched<I, O>(run: (inputs: I[]) => Promise<O[]>, onBatch?: (size: numb
 }
 
 /** A message row as pg returns it: `seq` (bigint) as a string. */
-type MessageRow = Omit<Message, 'seq'> & { seq: string };
+export type MessageRow = Omit<Message, 'seq'> & { seq: string };
 
-function toMessage({ seq, ...row }: MessageRow): Message {
+export function toMessage({ seq, ...row }: MessageRow): Message {
   return { ...row, seq: BigInt(seq) };
 }
 
@@ -65,7 +65,7 @@ function toMessage({ seq, ...row }: MessageRow): Message {
  * migration applied by a newer process during a rolling upgrade) fails with "cached plan must not
  * change result type" until its connection closes.
  */
-function messageColumns(table: string): string {
+export function messageColumns(table: string): string {
   return Object.values(Prisma.MessageScalarFieldEnum).map((column) => `${table}."${column}"`).join(', ');
 }
 
@@ -73,7 +73,7 @@ function messageColumns(table: string): string {
  * The statements every visitor message runs skip the ORM: they go to the pg pool as named
  * statements, parsed and planned once per connection instead of at every call (issue 22, bench:load).
  */
-async function prepared<R extends object>(pool: pg.Pool, name: string, text: string, values: unknown[]): Promise<R[]> {
+export async function prepared<R extends object>(pool: pg.Pool, name: string, text: string, values: unknown[]): Promise<R[]> {
   return (await pool.query<R & pg.QueryResultRow>({ name, text, values })).rows;
 }
 
@@ -154,8 +154,8 @@ export interface BotReplyInput {
   entities?: readonly object[] | undefined;
 }
 
-/** The statements that concurrent calls share (`ChatStore` options: `onBatch`, for metrics). */
-export type BatchedStatement = 'append_visitor_message' | 'answer_context' | 'append_bot_reply';
+/** The statements that concurrent calls share (`ChatStore` and `AvailabilityStore` options: `onBatch`, for metrics). */
+export type BatchedStatement = 'append_visitor_message' | 'answer_context' | 'append_bot_reply' | 'record_entities' | 'waiting' | 'append_waiting_reply';
 
 /** Postgres-backed persistence of visitors, conversations, messages and feedback. */
 export class ChatStore {
@@ -390,9 +390,21 @@ export class ChatStore {
     return ids.map((id) => byId.get(id) ?? null);
   }, (size) => this.options.onBatch?.('append_bot_reply', size));
 
-  /** Stores the entities found in a visitor message (src/entities: `{ type, value, text, start, end }`). */
-  async recordEntities(messageId: string, entities: readonly object[]): Promise<void> {
-    await guarded(() => this.prisma.message.updateMany({ where: { id: messageId, role: 'visitor' }, data: { entities: entities as Prisma.InputJsonArray } }));
+  /**
+   * Stores the entities found in a visitor message (src/entities: `{ type, value, text, start, end }`).
+   * Messages the bot does not answer with `appendBotReply` (a conversation waiting for or with an
+   * agent) get theirs here, so concurrent calls share one named statement (issue 22, bench:load --forms).
+   */
+  private readonly recordEntitiesBatched = batched(async (inputs: Array<{ messageId: string; entities: readonly object[] }>): Promise<void[]> => {
+    await prepared(this.sql, 'record_entities', `
+      UPDATE "Message" m SET entities = i.entities
+      FROM unnest($1::uuid[], $2::jsonb[]) AS i(id, entities)
+      WHERE m.id = i.id AND m.role = 'visitor'`, [inputs.map((input) => input.messageId), inputs.map((input) => JSON.stringify(input.entities))]);
+    return inputs.map(() => undefined);
+  }, (size) => this.options.onBatch?.('record_entities', size));
+
+  recordEntities(messageId: string, entities: readonly object[]): Promise<void> {
+    return this.recordEntitiesBatched({ messageId, entities });
   }
 
   /** The newest `limit` messages, oldest first, with the display name of each agent message's author. */

@@ -217,7 +217,12 @@ export class WorkspaceStore {
   }
 
   async summary(conversationId: string): Promise<ConversationSummary | null> {
-    return guarded(async () => (await this.summaries([conversationId]))[0] ?? null);
+    return (await this.summariesOf([conversationId]))[0] ?? null;
+  }
+
+  /** The summaries of these conversations in this order, in one query; those that do not exist are left out. */
+  async summariesOf(conversationIds: readonly string[]): Promise<ConversationSummary[]> {
+    return guarded(() => this.summaries([...conversationIds]));
   }
 
   /** Transcript review: filtered, searched, newest activity first, keyset-paginated. */
