@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { applyApiConventions, bearer } from './api-conventions.ts';
+import { applyApiConventions, signedInAgent } from './api-conventions.ts';
 import { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import type { AgentPrincipal } from '../agents/auth.ts';
@@ -56,9 +56,7 @@ export async function registerAgentApi(app: FastifyInstance, services: AgentServ
       // Everything but login needs a valid session.
       api.addHook('preHandler', async (request) => {
         if (request.routeOptions.config && (request.routeOptions.config as { public?: boolean }).public) return;
-        const principal = await auth.authenticate(bearer(request));
-        if (!principal) throw new ProtocolError('UNAUTHORIZED', 'Sign in first: send Authorization: Bearer <token from POST /api/agent/login>.');
-        request.agent = principal;
+        request.agent = await signedInAgent(auth, request);
       });
 
       api.post('/login', { config: { public: true } }, async (request) => {

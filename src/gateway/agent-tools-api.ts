@@ -10,7 +10,7 @@ import { uuid } from '../agents/payloads.ts';
 import { tooLarge, type Attachments } from '../attachments/attachments.ts';
 import { ProtocolError, errorBody, httpStatus, toErrorBody } from '../protocol/errors.ts';
 import { parsePayload } from '../protocol/payloads.ts';
-import { bearer } from './api-conventions.ts';
+import { bearer, signedInAgent } from './api-conventions.ts';
 import { watchRoom } from './agent-namespace.ts';
 import { isOriginAllowed } from './origins.ts';
 import { conversationRoom } from './visitor-delivery.ts';
@@ -48,11 +48,7 @@ export async function registerAgentToolsRoutes(app: FastifyInstance, options: Ag
     workspace.emit('changed', attachment.conversationId);
   });
 
-  const agentOf = async (request: FastifyRequest): Promise<AgentPrincipal> => {
-    const principal = await auth.authenticate(bearer(request));
-    if (!principal) throw new ProtocolError('UNAUTHORIZED', 'Sign in first: send Authorization: Bearer <token from POST /api/agent/login>.');
-    return principal;
-  };
+  const agentOf = (request: FastifyRequest): Promise<AgentPrincipal> => signedInAgent(auth, request);
 
   // JSON routes of agents.
   await app.register(

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AgentAuth, AgentPrincipal } from '../agents/auth.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorBody, httpStatus, ProtocolError, toErrorBody } from '../protocol/errors.ts';
 
@@ -31,4 +32,15 @@ export function bearer(request: FastifyRequest): string | null {
   if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1] ?? null;
+}
+
+/**
+ * The agent whose session token the request carries, or UNAUTHORIZED; with `adminOnly` (why the
+ * scope is for admins, said to anyone else) other roles are FORBIDDEN.
+ */
+export async function signedInAgent(auth: Pick<AgentAuth, 'authenticate'>, request: FastifyRequest, adminOnly?: string): Promise<AgentPrincipal> {
+  const principal = await auth.authenticate(bearer(request));
+  if (!principal) throw new ProtocolError('UNAUTHORIZED', 'Sign in first: send Authorization: Bearer <token from POST /api/agent/login>.');
+  if (adminOnly !== undefined && principal.role !== 'admin') throw new ProtocolError('FORBIDDEN', adminOnly);
+  return principal;
 }

@@ -15,7 +15,7 @@ import type { Preview } from '../dialogue/preview.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { parsePayload } from '../protocol/payloads.ts';
-import { applyApiConventions, bearer } from './api-conventions.ts';
+import { applyApiConventions, signedInAgent } from './api-conventions.ts';
 
 const MAX_DOCUMENT_CHARS = 1_000_000;
 const path = z.string().min(1).max(300);
@@ -115,10 +115,7 @@ export async function registerCatalogueApi(app: FastifyInstance, options: Catalo
     async (api) => {
       applyApiConventions(api, { logger, name: 'catalogue API', translate });
       api.addHook('preHandler', async (request) => {
-        const principal = await auth.authenticate(bearer(request));
-        if (!principal) throw new ProtocolError('UNAUTHORIZED', 'Sign in first: send Authorization: Bearer <token from POST /api/agent/login>.');
-        if (principal.role !== 'admin') throw new ProtocolError('FORBIDDEN', 'Only admins edit the catalogue: its answers are what every visitor reads.');
-        request.agent = principal;
+        request.agent = await signedInAgent(auth, request, 'Only admins edit the catalogue: its answers are what every visitor reads.');
       });
       const principalOf = (request: FastifyRequest) => request.agent!;
       const pathOf = (request: FastifyRequest) => parsePayload(path, (request.params as { '*': string })['*']);

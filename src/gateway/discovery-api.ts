@@ -3,7 +3,7 @@
 // on their clusters (src/discovery/review.ts). Answers are `{ ok: true, … }` or
 // `{ ok: false, error: { code, message } }`, as the rest of the agent API.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { applyApiConventions, bearer } from './api-conventions.ts';
+import { applyApiConventions, signedInAgent } from './api-conventions.ts';
 import { z } from 'zod';
 import type { AgentAuth, AgentPrincipal } from '../agents/auth.ts';
 import { ReviewError, type DiscoveryReview } from '../discovery/review.ts';
@@ -53,10 +53,7 @@ export async function registerDiscoveryApi(app: FastifyInstance, options: { auth
     async (api) => {
       applyApiConventions(api, { logger, name: 'discovery API', translate });
       api.addHook('preHandler', async (request) => {
-        const principal = await auth.authenticate(bearer(request));
-        if (!principal) throw new ProtocolError('UNAUTHORIZED', 'Sign in first: send Authorization: Bearer <token from POST /api/agent/login>.');
-        if (principal.role !== 'admin') throw new ProtocolError('FORBIDDEN', 'Only admins review discovered intents: accepting one changes the catalogue.');
-        request.agent = principal;
+        request.agent = await signedInAgent(auth, request, 'Only admins review discovered intents: accepting one changes the catalogue.');
       });
       const principalOf = (request: FastifyRequest) => request.agent!;
 
