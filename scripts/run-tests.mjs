@@ -29,7 +29,14 @@ const files = testFiles('test')
   .sort();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  [
+    '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec',
+    // A file whose tests and hooks are done exits even if something still keeps its event loop
+    // alive: once, test/gateway/database-outage.test.ts hung after passing (issue 22's note; the
+    // leak itself is still to find), and a hung file would hold the whole run forever.
+    '--test-force-exit',
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);
