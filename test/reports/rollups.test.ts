@@ -26,8 +26,9 @@ let rollups: DeskReports;
 let raw: DeskReports;
 let desk: SeededDesk;
 
-// The rollups and the migration that changes them (20261202200000_hot_path: counters split by connection).
-const ROLLUPS_MIGRATIONS = ['20261201300000_report_rollups', '20261202200000_hot_path'];
+// The rollups and the migrations that change them (20261202200000_hot_path: counters split by connection;
+// 20261202600000_static_report_triggers: the triggers' statements written out, planned once).
+const ROLLUPS_MIGRATIONS = ['20261201300000_report_rollups', '20261202200000_hot_path', '20261202600000_static_report_triggers'];
 const now = () => new Date('2026-11-10T00:00:00Z');
 
 before(async () => {
