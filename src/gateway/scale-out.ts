@@ -52,8 +52,34 @@ export async function attachScaleOut(io: Server, options: { mode: ScaleOutMode; 
       payload     bytea
     )`);
   batchNotifications(pool);
+  // The adapter reconnects its LISTEN client whenever that ends and knows nothing of being closed: a
+  // reconnection under way when io.close() ran (the database down or frozen a moment before) got its
+  // client after close, and once that connection ended it retried on the ended pool every 1-3 s
+  // forever, a timer that kept the process alive (database-outage.test.ts hung after passing). So it
+  // connects through this: once closed, a connect never settles (its loop stops there), and a client
+  // it still holds is destroyed.
+  let closed = false;
+  const held = new Set<pg.PoolClient>();
+  const never = new Promise<never>(() => {});
+  const adapterPool = {
+    query: (text: string, values?: unknown[]) => pool.query(text, values),
+    connect: async (): Promise<pg.PoolClient> => {
+      const client = await pool.connect().catch((error: unknown) => (closed ? never : Promise.reject(error)));
+      if (closed) {
+        client.release(true);
+        return never;
+      }
+      held.add(client);
+      const release = client.release;
+      client.release = (destroy) => {
+        held.delete(client);
+        release(destroy);
+      };
+      return client;
+    },
+  };
   let lastWarning = 0;
-  const postgresAdapter = createAdapter(pool, {
+  const postgresAdapter = createAdapter(adapterPool as unknown as pg.Pool, {
     channelPrefix: CHANNEL_PREFIX,
     tableName: ATTACHMENTS_TABLE,
     cleanupInterval: CLEANUP_INTERVAL_MS,
@@ -73,6 +99,11 @@ export async function attachScaleOut(io: Server, options: { mode: ScaleOutMode; 
     mode: 'postgres',
     // io.close() closes the adapters (their LISTEN client and cleanup timer); the pool goes last.
     close: async () => {
+      closed = true;
+      for (const client of held) {
+        client.removeAllListeners('end');
+        client.release(true);
+      }
       await pool.end().catch(() => {});
     },
   };
