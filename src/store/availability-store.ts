@@ -120,12 +120,16 @@ export class AvailabilityStore {
       WITH input AS (
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::jsonb[], $6::boolean[], $7::text[])
           WITH ORDINALITY AS t(id, conv, text, "replyToId", details, ask, email, ord)
+      ), locked AS (
+        -- In id order, as ChatStore.appendBotReply says why.
+        SELECT id FROM "Conversation" WHERE id = ANY ($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
       ), updated AS (
         UPDATE "Conversation" c SET "updatedAt" = now(),
           "followupAskedAt" = CASE WHEN i.ask THEN now() ELSE c."followupAskedAt" END,
           "followupEmail" = COALESCE(i.email, c."followupEmail")
-        FROM input i
-        WHERE c.id = i.conv AND c.status = 'waiting_for_agent' AND c."erasedAt" IS NULL
+        FROM input i JOIN locked l ON l.id = i.conv
+        -- num_nulls rather than IS NULL, as in ChatStore.appendBotReply.
+        WHERE c.id = i.conv AND c.status = 'waiting_for_agent' AND num_nulls(c."erasedAt") = 1
         RETURNING c.id
       )
       INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, details)

@@ -136,6 +136,29 @@ export function newVisitorState(visitorId: string): VisitorState {
   return { tokenGeneration: 0, conversationId: nthConversationId(visitorId, 0), conversationExists: false, previousConversationId: null, customerIds: [] };
 }
 
+/** What answering a visitor message needs of its conversation (`answerContext`, or the message's own insert). */
+export interface AnswerContext {
+  /** null when there is no such conversation. */
+  state: Pick<Conversation, 'status' | 'consecutiveFallbacks' | 'form'> | null;
+  customer: VerifiedCustomer | null;
+  /** The version of the conversation's row the state was read from (its xmin), for `BotReplyInput.stateVersion`. */
+  stateVersion: string | null;
+}
+
+/** The conversation columns both reads of an answer's context return, by the names `toAnswerContext` reads. */
+const CONTEXT_COLUMNS = `c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", c.form AS "conversationForm",
+        c."customerId", c."customerEmail", c."customerName", c.xmin::text AS "conversationVersion"`;
+
+type ContextRow = { conversationStatus: ConversationStatus | null; conversationFallbacks: number | null; conversationForm: Prisma.JsonValue | null; conversationVersion: string | null } & Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>;
+
+function toAnswerContext({ conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName }: ContextRow): AnswerContext {
+  return {
+    state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0, form: conversationForm },
+    customer: conversationCustomer({ customerId, customerEmail, customerName }),
+    stateVersion: conversationVersion,
+  };
+}
+
 export interface BotReplyInput {
   conversationId: string;
   /** The visitor message answered; null for a handover the visitor asked for without a message. */
@@ -152,6 +175,11 @@ export interface BotReplyInput {
   nextState: { status: ConversationStatus; consecutiveFallbacks: number; form?: object | undefined };
   /** Entities found in the visitor message answered, stored on it in the same statement (see `recordEntities`). */
   entities?: readonly object[] | undefined;
+  /**
+   * The conversation's row version the reply was decided on (`AnswerContext.stateVersion`): when
+   * given, the reply is stored only if the row is unchanged since; null when not given.
+   */
+  stateVersion?: string | null;
 }
 
 /** The statements that concurrent calls share (`ChatStore` and `AvailabilityStore` options: `onBatch`, for metrics). */
@@ -251,14 +279,15 @@ export class ChatStore {
 
   /**
    * Stores a visitor message. The clientId is the idempotency key: a repeat returns the stored
-   * message with `created: false` and writes nothing.
+   * message with `created: false` and writes nothing. A new message comes with its conversation's
+   * context as the statement read it, so that answering it needs no read of its own (issue 22).
    */
-  readonly appendVisitorMessage = batched(async (inputs: Array<{ conversationId: string; clientId: string; text: string }>): Promise<Array<{ message: Message; created: boolean }>> => {
+  readonly appendVisitorMessage = batched(async (inputs: Array<{ conversationId: string; clientId: string; text: string }>): Promise<Array<{ message: Message; created: boolean; context: AnswerContext | null }>> => {
     const ids = inputs.map(() => randomUUID());
     // The outer query's snapshot does not see the rows the CTE inserts, so a message is either in
     // `inserted` (new) or in "Message" (a repeated clientId), never in both. A repeat inside the
     // batch conflicts with the row its first copy inserted, and reads that row.
-    const rows = await prepared<MessageRow & { ord: string; created: boolean }>(this.sql, 'append_visitor_messages', `
+    const rows = await prepared<MessageRow & ContextRow & { ord: string; created: boolean }>(this.sql, 'append_visitor_messages', `
       WITH input AS (
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])
           WITH ORDINALITY AS t(id, "conversationId", "clientId", text, ord)
@@ -272,16 +301,25 @@ export class ChatStore {
         ON CONFLICT ("conversationId", "clientId") DO NOTHING
         RETURNING *
       ), touched AS (
-        UPDATE "Conversation" SET "updatedAt" = now() WHERE id IN (SELECT "conversationId" FROM inserted) RETURNING id
+        -- A conversation the bot answers gets its "updatedAt" from the reply's statement a moment later:
+        -- one row version per message fewer (each a new entry in every index of "Conversation"), and
+        -- the version read below stays the row's.
+        UPDATE "Conversation" SET "updatedAt" = now()
+        WHERE id IN (SELECT id FROM "Conversation" WHERE id IN (SELECT "conversationId" FROM inserted) AND status NOT IN ('bot', 'resolved') ORDER BY id FOR NO KEY UPDATE)
+        RETURNING id
       )
-      SELECT i.ord, ${messageColumns('m')}, m.id = i.id AS created
+      SELECT i.ord, ${messageColumns('m')}, m.id = i.id AS created, ${CONTEXT_COLUMNS}
       FROM input i
       JOIN LATERAL (
         SELECT * FROM inserted n WHERE n."conversationId" = i."conversationId" AND n."clientId" = i."clientId"
         UNION ALL
         SELECT * FROM "Message" e WHERE e."conversationId" = i."conversationId" AND e."clientId" = i."clientId"
-      ) m ON true`, [ids, inputs.map((input) => input.conversationId), inputs.map((input) => input.clientId), inputs.map((input) => input.text)]);
-    const byOrdinal = new Map(rows.map(({ ord, created, ...message }) => [Number(ord), { message: toMessage(message), created }]));
+      ) m ON true
+      LEFT JOIN "Conversation" c ON c.id = i."conversationId"`, [ids, inputs.map((input) => input.conversationId), inputs.map((input) => input.clientId), inputs.map((input) => input.text)]);
+    const byOrdinal = new Map(rows.map(({ ord, created, conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName, ...message }) => [
+      Number(ord),
+      { message: toMessage(message), created, context: created ? toAnswerContext({ conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName }) : null },
+    ]));
     return Promise.all(inputs.map(async (input, index) => {
       const found = byOrdinal.get(index + 1);
       if (found) return found;
@@ -289,7 +327,7 @@ export class ChatStore {
       // snapshot was taken: its row is read again.
       const winner = await this.prisma.message.findUnique({ where: { conversationId_clientId: { conversationId: input.conversationId, clientId: input.clientId } } });
       if (!winner) throw new ConversationErasedError();
-      return { message: winner, created: false };
+      return { message: winner, created: false, context: null };
     }));
   }, (size) => this.options.onBatch?.('append_visitor_message', size));
 
@@ -299,22 +337,20 @@ export class ChatStore {
    * materialized first: with ORDER BY seq LIMIT 1 over a filter on replyToId, the planner walks the
    * whole "Message_seq_key" index (EXPLAIN: 7,600 rows read for one reply, linear in the table).
    */
-  readonly answerContext = batched(async (inputs: Array<{ conversationId: string; messageId: string }>): Promise<Array<{ state: Pick<Conversation, 'status' | 'consecutiveFallbacks' | 'form'> | null; customer: VerifiedCustomer | null; reply: Message | null }>> => {
-    const rows = await prepared<Partial<MessageRow> & { ord: string; conversationStatus: ConversationStatus | null; conversationFallbacks: number | null; conversationForm: Prisma.JsonValue | null } & Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>>(this.sql, 'answer_context', `
+  readonly answerContext = batched(async (inputs: Array<{ conversationId: string; messageId: string }>): Promise<Array<AnswerContext & { reply: Message | null }>> => {
+    const rows = await prepared<Partial<MessageRow> & ContextRow & { ord: string }>(this.sql, 'answer_context', `
       WITH input AS (
         SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(conv, msg, ord)
       ), replies AS MATERIALIZED (
         SELECT * FROM "Message" WHERE "replyToId" = ANY ($2::uuid[])
       )
-      SELECT i.ord, c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", c.form AS "conversationForm",
-        c."customerId", c."customerEmail", c."customerName", ${messageColumns('r')}
+      SELECT i.ord, ${CONTEXT_COLUMNS}, ${messageColumns('r')}
       FROM input i
       LEFT JOIN "Conversation" c ON c.id = i.conv
       LEFT JOIN LATERAL (SELECT * FROM replies WHERE replies."replyToId" = i.msg ORDER BY seq LIMIT 1) r ON true
       ORDER BY i.ord`, [inputs.map((input) => input.conversationId), inputs.map((input) => input.messageId)]);
-    return rows.map(({ ord: _ord, conversationStatus, conversationFallbacks, conversationForm, customerId, customerEmail, customerName, ...reply }) => ({
-      state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0, form: conversationForm },
-      customer: conversationCustomer({ customerId, customerEmail, customerName }),
+    return rows.map(({ ord: _ord, conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName, ...reply }) => ({
+      ...toAnswerContext({ conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName }),
       reply: reply.id ? toMessage(reply as MessageRow) : null,
     }));
   }, (size) => this.options.onBatch?.('answer_context', size));
@@ -344,7 +380,8 @@ export class ChatStore {
 
   /**
    * Stores a bot reply and the conversation's next state, unless an agent took the conversation
-   * over while the reply was being composed: then nothing is written and null is returned. The
+   * over while the reply was being composed, or the row changed since `stateVersion`: then nothing
+   * is written and null is returned. The
    * reply is inserted only where the conditional state update matched, in the same statement.
    * One batch holds at most one reply per conversation: the dialogue service answers the messages
    * of a conversation one at a time. The entities of the messages answered are written whether or
@@ -358,20 +395,29 @@ export class ChatStore {
     const rows = await prepared<MessageRow>(this.sql, withEntities ? 'append_bot_replies_entities' : 'append_bot_replies', `
       WITH input AS (
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::double precision[], $8::uuid[],
-          $9::double precision[], $10::jsonb[], $11::text[], $12::int[], $13::jsonb[], $14::jsonb[]
-        ) WITH ORDINALITY AS t(id, conv, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details, status, fallbacks, form, entities, ord)
+          $9::double precision[], $10::jsonb[], $11::text[], $12::int[], $13::jsonb[], $14::jsonb[], $15::text[]
+        ) WITH ORDINALITY AS t(id, conv, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details, status, fallbacks, form, entities, version, ord)
       )${withEntities ? `, noted AS (
         UPDATE "Message" m SET entities = i.entities FROM input i
         WHERE m.id = i."replyToId" AND m.role = 'visitor' AND i.entities IS NOT NULL
-      )` : ''}, updated AS (
+      )` : ''}, locked AS (
+        -- In id order, as the report trigger of every message insert locks them: in the order of the
+        -- input, a batch of replies and a batch of visitor messages sharing conversations deadlocked,
+        -- and under load (batches of 100 and more share many) every pair waited a second for the
+        -- deadlock check, one of them then retried row by row (docs/performance.md).
+        SELECT id FROM "Conversation" WHERE id = ANY ($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
+      ), updated AS (
         UPDATE "Conversation" c SET
           status = i.status::"ConversationStatus",
           "consecutiveFallbacks" = i.fallbacks,
           form = i.form,
           "waitingSince" = CASE WHEN i.status = 'waiting_for_agent' THEN now() ELSE c."waitingSince" END,
           "updatedAt" = now()
-        FROM input i
-        WHERE c.id = i.conv AND c.status IN ('bot', 'resolved') AND c."erasedAt" IS NULL
+        FROM input i JOIN locked l ON l.id = i.conv
+        -- num_nulls, which no index matches, rather than IS NULL: on a database not analyzed yet (a new
+        -- install's first minute) the planner took "erasedAt" IS NULL for rare and read every open
+        -- conversation through the retention and status indexes (2.9 ms for 3 rows, 0.4 ms by id).
+        WHERE c.id = i.conv AND c.status IN ('bot', 'resolved') AND num_nulls(c."erasedAt") = 1 AND (i.version IS NULL OR c.xmin::text = i.version)
         RETURNING c.id
       )
       INSERT INTO "Message" (id, "conversationId", role, text, "replyToId", source, intent, confidence, "modelVersionId", "latencyMs", details)
@@ -384,7 +430,7 @@ export class ChatStore {
       column((input) => input.latencyMs ?? null), column((input) => (input.details === undefined ? null : JSON.stringify(input.details))),
       column((input) => input.nextState.status), column((input) => input.nextState.consecutiveFallbacks),
       column((input) => (input.nextState.form === undefined ? null : JSON.stringify(input.nextState.form))),
-      column((input) => (input.entities?.length ? JSON.stringify(input.entities) : null)),
+      column((input) => (input.entities?.length ? JSON.stringify(input.entities) : null)), column((input) => input.stateVersion ?? null),
     ]);
     const byId = new Map(rows.map((row) => [row.id, toMessage(row)]));
     return ids.map((id) => byId.get(id) ?? null);

@@ -210,6 +210,10 @@ export async function startCluster(runtime: PostgresRuntime, databaseDir: string
     '-c', 'unix_socket_directories=',
     '-c', 'max_connections=200',
     '-c', 'lc_messages=C',
+    // Statistics soon after a new install's first messages: until "Conversation" and "Message" are
+    // analyzed, the planner takes them for tiny and the hot statements' cached plans scan them whole
+    // (docs/performance.md); autovacuum looks every minute by default.
+    '-c', 'autovacuum_naptime=10s',
   ], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => child.once('close', () => {

@@ -93,6 +93,32 @@ test('answer contexts and bot replies batch across conversations, and an agent-h
   assert.equal((await store.answerContext({ conversationId: randomUUID(), messageId: randomUUID() })).state, null);
 });
 
+test('a new message comes with its conversation\'s context, and a reply decided on it is stored only while the conversation is unchanged', async () => {
+  const [a, b] = (await conversations(2)) as [string, string];
+  const [first, repeat, other] = await Promise.all([
+    store.appendVisitorMessage({ conversationId: a, clientId: 'v-1', text: 'first' }),
+    store.appendVisitorMessage({ conversationId: a, clientId: 'v-1', text: 'first, resent' }),
+    store.appendVisitorMessage({ conversationId: b, clientId: 'v-1', text: 'other' }),
+  ]);
+  assert.deepEqual(first!.context?.state, { status: 'bot', consecutiveFallbacks: 0, form: null });
+  assert.equal(repeat!.context, null, 'a resend is answered from a fresh read (it may have a reply)');
+  const read = await store.answerContext({ conversationId: a, messageId: first!.message.id });
+  assert.equal(read.stateVersion, first!.context!.stateVersion, 'storing a message leaves the version of a conversation the bot answers');
+
+  // Each reply changes the row: a second reply decided on the same version is refused, nothing written.
+  const stored = await store.appendBotReply({ ...reply(a, first!.message.id, 'answer'), stateVersion: first!.context!.stateVersion, nextState: { status: 'bot', consecutiveFallbacks: 1 } });
+  assert.equal(stored?.text, 'answer');
+  const { message: second } = await store.appendVisitorMessage({ conversationId: a, clientId: 'v-2', text: 'second' });
+  assert.equal(await store.appendBotReply({ ...reply(a, second.id, 'stale'), stateVersion: first!.context!.stateVersion }), null);
+  assert.deepEqual(await store.conversationState(a), { status: 'bot', consecutiveFallbacks: 1 });
+  assert.deepEqual((await store.history(a)).map((message) => message.text), ['first', 'answer', 'second']);
+
+  // An agent's change (any write of the row) refuses it too; without a version only the status counts.
+  await prisma.conversation.update({ where: { id: b }, data: { language: 'de' } });
+  assert.equal(await store.appendBotReply({ ...reply(b, other!.message.id, 'stale'), stateVersion: other!.context!.stateVersion }), null);
+  assert.equal((await store.appendBotReply(reply(b, other!.message.id, 'fresh')))?.text, 'fresh');
+});
+
 test('a handover reply records when the conversation started waiting', async () => {
   const [a] = (await conversations(1)) as [string];
   const { message } = await store.appendVisitorMessage({ conversationId: a, clientId: 'h', text: 'a human please' });
