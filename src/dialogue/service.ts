@@ -3,7 +3,7 @@ import { actionCustomer } from '../actions/protocol.ts';
 import { extractEntities, type EntitySettings } from '../entities/index.ts';
 import type { VerifiedCustomer } from '../identity/customer-token.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
+import type { AnswerContext, ChatStore, ConversationStatus, Message } from '../store/chat-store.ts';
 import type { ConversationEvents } from './conversation-events.ts';
 import { chooseLanguage } from './language.ts';
 import {
@@ -100,10 +100,15 @@ export class DialogueService {
   /**
    * Returns the reply to a stored visitor message: the existing one when it was answered before
    * (a resent message), a new one otherwise, or null when the bot stays silent. `language` is what
-   * the client sent; without it the language is detected (see chooseLanguage).
+   * the client sent; without it the language is detected (see chooseLanguage). `stored`: the
+   * conversation's context read when a new message was stored (ChatStore.appendVisitorMessage),
+   * which spares a read; the reply is then written only if the conversation's row is unchanged
+   * since, and otherwise decided again on a fresh read.
    */
-  answer(message: Message, language?: string): Promise<Message | null> {
-    return this.serially(message.conversationId, () => this.answerNow(message, language));
+  answer(message: Message, language?: string, stored?: AnswerContext | null): Promise<Message | null> {
+    // An answer of this conversation still in progress will change its state: read it afterwards.
+    const known = this.queues.has(message.conversationId) ? null : stored ?? null;
+    return this.serially(message.conversationId, () => this.answerNow(message, language, known));
   }
 
   /**
@@ -132,10 +137,11 @@ export class DialogueService {
     while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()]);
   }
 
-  private async answerNow(message: Message, language?: string): Promise<Message | null> {
+  private async answerNow(message: Message, language: string | undefined, known: AnswerContext | null): Promise<Message | null> {
     const { store } = this.deps;
-    // One read: the conversation's state and, for a resent message, the reply it already has.
-    const context = await store.answerContext({ conversationId: message.conversationId, messageId: message.id });
+    // One read, unless the message's insert read it: the conversation's state and, for a resent
+    // message, the reply it already has.
+    const context: AnswerContext & { reply?: Message | null } = known ?? await store.answerContext({ conversationId: message.conversationId, messageId: message.id });
     if (context.reply) return context.reply;
     if (!context.state) return null;
     const form = parseFormState(context.state.form);
@@ -167,6 +173,8 @@ export class DialogueService {
     const planned = decide({ state, guess, retrieval, catalogue, language: chosen.language, variant: Number(message.seq), settings: this.deps.policy, text: message.text, entities, availability });
     let decision = planned;
     let action: ActionResult | null = null;
+    // An action reaches the shop's systems: it is decided on a fresh read, never on one that may be stale.
+    if (planned.action && known) return this.answerNow(message, language, null);
     if (planned.action) {
       action = await this.runAction(planned.action, { customer: context.customer ?? null, conversationId: message.conversationId, language: chosen.language });
       decision = decideAfterAction({ state: planned.nextState, result: action, catalogue, language: chosen.language });
@@ -201,7 +209,10 @@ export class DialogueService {
       details,
       nextState: decision.nextState,
       entities,
+      stateVersion: known?.stateVersion ?? null,
     });
+    // Not stored on the state read with the message: it changed since; decide again on a fresh read.
+    if (!stored && known) return this.answerNow(message, language, null);
     // Not stored: an agent took over meanwhile, and the bot stays silent.
     this.deps.onAnswered?.({ conversationId: message.conversationId, message, reply: stored, statusBefore: state.status, statusAfter: stored ? decision.nextState.status : null });
     if (!stored) return null;

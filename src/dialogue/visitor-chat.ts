@@ -1,7 +1,7 @@
-import { newVisitorState, type ChatStore, type Message, type Rating, type VisitorContext, type VisitorState } from '../store/chat-store.ts';
+import { newVisitorState, type AnswerContext, type ChatStore, type Message, type Rating, type VisitorContext, type VisitorState } from '../store/chat-store.ts';
 import type { ConversationEvents } from './conversation-events.ts';
 
-export type { VisitorContext, VisitorState };
+export type { AnswerContext, VisitorContext, VisitorState };
 
 /**
  * A visitor token names a browser, not a person: when the open or the previous conversation belongs
@@ -33,8 +33,8 @@ export class VisitorChat {
     return this.store.createConversation(visitorId, conversationId, context);
   }
 
-  /** Stores a visitor message once per clientId; `created` is false for a resend. */
-  async receive(input: { conversationId: string; clientId: string; text: string }): Promise<{ message: Message; created: boolean }> {
+  /** Stores a visitor message once per clientId; `created` is false for a resend; `context`: for answering a new one (DialogueService.answer). */
+  async receive(input: { conversationId: string; clientId: string; text: string }): Promise<{ message: Message; created: boolean; context: AnswerContext | null }> {
     const stored = await this.store.appendVisitorMessage(input);
     if (stored.created) this.events.emit('stored', stored.message);
     return stored;

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ConversationEvents, Message } from '../dialogue/conversation-events.ts';
 import type { DialogueService } from '../dialogue/service.ts';
-import { heldByAnotherCustomer, type VisitorChat, type VisitorContext } from '../dialogue/visitor-chat.ts';
+import { heldByAnotherCustomer, type AnswerContext, type VisitorChat, type VisitorContext } from '../dialogue/visitor-chat.ts';
 import { InvalidCustomerTokenError, type CustomerTokenVerifier, type VerifiedCustomer } from '../identity/customer-token.ts';
 import { isDatabaseUnavailable, ProtocolError } from '../protocol/errors.ts';
 import { checkText, parsePayload } from '../protocol/payloads.ts';
@@ -113,9 +113,9 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
       ownConversation(session, input.conversationId);
       await consumeRateLimit(socket, session);
       await ensureConversation(session);
-      const { message, created } = await chat.receive({ conversationId: session.conversationId, clientId: input.clientId, text });
+      const { message, created, context } = await chat.receive({ conversationId: session.conversationId, clientId: input.clientId, text });
       // The ack goes out first (the message is committed); the reply follows as its own event.
-      setImmediate(() => void answer(socket, message, created));
+      setImmediate(() => void answer(socket, message, created, context));
       return { ok: true, messageId: message.id, conversationId: message.conversationId, duplicate: !created };
     });
 
@@ -201,9 +201,9 @@ export function attachChatNamespace(namespace: Namespace, options: ChatNamespace
   }
 
   /** A new reply reaches the whole room through the `replied` event; a resend is answered again to its sender. */
-  async function answer(socket: Socket, message: Message, created: boolean): Promise<void> {
+  async function answer(socket: Socket, message: Message, created: boolean, context: AnswerContext | null): Promise<void> {
     try {
-      const reply = await dialogue.answer(message, (socket.data as { session: VisitorSession }).session.language);
+      const reply = await dialogue.answer(message, (socket.data as { session: VisitorSession }).session.language, context);
       if (reply && !created) resendReply(socket, reply);
     } catch (error) {
       logger.error({ err: error, conversationId: message.conversationId, messageId: message.id }, 'reply failed; it is retried on reconnect or resend');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { loadCatalogue, type Catalogue } from '../../src/catalogue/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import type { BotReplyInput, ChatStore, ConversationStatus, Message } from '../../src/store/chat-store.ts';
+import type { AnswerContext, BotReplyInput, ChatStore, ConversationStatus, Message } from '../../src/store/chat-store.ts';
 import { ConversationEvents } from '../../src/dialogue/conversation-events.ts';
 import type { IntentGuess, RetrievalAnswer } from '../../src/dialogue/policy.ts';
 import { DialogueService, type ActiveClassifier, type AnswerOutcome, type DialogueDependencies, type EncodedSentence, type RetrievalFallback } from '../../src/dialogue/service.ts';
@@ -36,8 +36,17 @@ class FakeChatStore {
     return this.messages.filter((m) => m.role === 'bot');
   }
 
+  /** Like the row's xmin: a new value at every write of the conversation. */
+  readonly versions = new Map<string, number>();
+
+  /** What the chat namespace passes along with a new message (the context its insert read). */
+  contextOf(conversationId: string): AnswerContext {
+    const state = this.stateOf(conversationId);
+    return { state: state && { ...state, form: null }, customer: null, stateVersion: String(this.versions.get(conversationId) ?? 0) };
+  }
+
   readonly answerContext = async ({ conversationId, messageId }: { conversationId: string; messageId: string }) => ({
-    state: this.stateOf(conversationId),
+    ...this.contextOf(conversationId),
     reply: this.messages.find((m) => m.replyToId === messageId) ?? null,
   });
 
@@ -47,7 +56,8 @@ class FakeChatStore {
   readonly appendBotReply = async (input: BotReplyInput): Promise<Message | null> => {
     const conversation = this.conversations.get(input.conversationId);
     if (!conversation || (conversation.status !== 'bot' && conversation.status !== 'resolved')) return null;
-    this.conversations.set(input.conversationId, { ...input.nextState });
+    if (input.stateVersion != null && input.stateVersion !== String(this.versions.get(input.conversationId) ?? 0)) return null;
+    this.set(input.conversationId, { ...input.nextState });
     this.writes.push(input.replyToId);
     return this.push({
       conversationId: input.conversationId,
@@ -70,6 +80,12 @@ class FakeChatStore {
 
   readonly history = async (conversationId: string, limit = 500) =>
     this.messages.filter((m) => m.conversationId === conversationId).slice(-limit).map((m) => ({ ...m, agent: null }));
+
+  /** Changes a conversation's state, as any writer of its row does. */
+  set(conversationId: string, state: State): void {
+    this.conversations.set(conversationId, state);
+    this.versions.set(conversationId, (this.versions.get(conversationId) ?? 0) + 1);
+  }
 
   private stateOf(conversationId: string): State | null {
     const state = this.conversations.get(conversationId);
@@ -258,12 +274,36 @@ describe('DialogueService', () => {
     const release = classifier.hold('where is my parcel?');
     const answering = service.answer(message, 'en');
     await new Promise((resolve) => setImmediate(resolve));
-    store.conversations.set(taken, { status: 'agent', consecutiveFallbacks: 0 });
+    store.set(taken, { status: 'agent', consecutiveFallbacks: 0 });
     release();
     assert.equal(await answering, null);
     assert.equal(outcomes.at(-1)?.statusAfter, null);
     assert.deepEqual(store.replies(), []);
     assert.deepEqual(store.conversations.get(taken), { status: 'agent', consecutiveFallbacks: 0 });
+  });
+
+  test('the context read with a new message spares a read, and a reply decided on it is decided again when the conversation changed since', async () => {
+    const { store, service, outcomes } = setUp({ guesses: { 'where is my parcel?': confident('track_order') } });
+    let reads = 0;
+    const answerContext = store.answerContext;
+    (store as { answerContext: typeof answerContext }).answerContext = async (input) => (reads++, answerContext(input));
+
+    const fresh = store.open();
+    const reply = await service.answer(store.visitor(fresh, 'where is my parcel?'), 'en', store.contextOf(fresh));
+    assert.equal(reply?.source, 'intent');
+    assert.equal(reads, 0, 'the context stored with the message was used');
+
+    // The bot clarified once between the message's insert and its answer: one fallback more than the
+    // message's context says. Decided on that context, the unsure message would clarify again; the
+    // write is refused, and on a fresh read it is the second fallback in a row, which hands over.
+    const conversation = store.open();
+    const stale = store.contextOf(conversation);
+    store.set(conversation, { status: 'bot', consecutiveFallbacks: 1 });
+    const handoff = await service.answer(store.visitor(conversation, 'hmm'), 'en', stale);
+    assert.equal(handoff?.source, 'handoff');
+    assert.equal(reads, 1);
+    assert.deepEqual(store.conversations.get(conversation), { status: 'waiting_for_agent', consecutiveFallbacks: 0 });
+    assert.deepEqual(outcomes.at(-1)?.statusAfter, 'waiting_for_agent', 'agents hear of the reply stored, not of the refused write');
   });
 
   test('messages of one conversation are answered one at a time, in order; other conversations do not wait', async () => {
