@@ -183,7 +183,7 @@ export interface BotReplyInput {
 }
 
 /** The statements that concurrent calls share (`ChatStore` and `AvailabilityStore` options: `onBatch`, for metrics). */
-export type BatchedStatement = 'append_visitor_message' | 'answer_context' | 'append_bot_reply' | 'record_entities' | 'waiting' | 'append_waiting_reply';
+export type BatchedStatement = 'create_conversation' | 'append_visitor_message' | 'answer_context' | 'append_bot_reply' | 'record_entities' | 'waiting' | 'append_waiting_reply';
 
 /** Postgres-backed persistence of visitors, conversations, messages and feedback. */
 export class ChatStore {
@@ -230,21 +230,34 @@ export class ChatStore {
    * may have signed in or out in one of them.
    */
   async createConversation(visitorId: string, conversationId: string, context: VisitorContext = {}): Promise<void> {
-    const value = (field: Exclude<keyof VisitorContext, 'customer'>) => context[field] ?? null;
-    const customer = context.customer ?? null;
-    const written = await guarded(() =>
-      raw(() => this.prisma.$executeRaw`
-        WITH visitor AS (
-          INSERT INTO "Visitor" (id, name, email) VALUES (${visitorId}::uuid, ${value('name')}, ${value('email')})
-          ON CONFLICT (id) DO UPDATE SET "lastSeenAt" = now(),
-            name = COALESCE(EXCLUDED.name, "Visitor".name), email = COALESCE(EXCLUDED.email, "Visitor".email)
-          -- An erased visitor's context is never stored again (src/store/data-rights-store.ts).
-          WHERE "Visitor"."erasedAt" IS NULL
-          RETURNING id
-        )
+    const written = await this.createConversations({ visitorId, conversationId, context });
+    if (!written) throw new ConversationTakenError();
+  }
+
+  /**
+   * Batched (issue 22): a burst of new visitors (a newsletter, an outage) sent their first messages
+   * at once, one statement each, and filled the pool, so every visitor's ack queued behind them. The
+   * same visitor or conversation twice in one batch is refused by ON CONFLICT and run row by row.
+   */
+  private readonly createConversations = batched(async (inputs: Array<{ visitorId: string; conversationId: string; context: VisitorContext }>): Promise<boolean[]> => {
+    const column = (field: Exclude<keyof VisitorContext, 'customer'>) => inputs.map(({ context }) => context[field] ?? null);
+    const customer = (field: keyof VerifiedCustomer) => inputs.map(({ context }) => context.customer?.[field] ?? null);
+    const rows = await prepared<{ ord: string; written: boolean }>(this.sql, 'create_conversations', `
+      WITH input AS (
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+          WITH ORDINALITY AS t(visitor, conv, name, email, language, page, "userAgent", "customerId", "customerEmail", "customerName", ord)
+      ), visitor AS (
+        INSERT INTO "Visitor" (id, name, email) SELECT visitor, name, email FROM input ORDER BY visitor
+        ON CONFLICT (id) DO UPDATE SET "lastSeenAt" = now(),
+          name = COALESCE(EXCLUDED.name, "Visitor".name), email = COALESCE(EXCLUDED.email, "Visitor".email)
+        -- An erased visitor's context is never stored again (src/store/data-rights-store.ts).
+        WHERE "Visitor"."erasedAt" IS NULL
+        RETURNING id
+      ), conversation AS (
         INSERT INTO "Conversation" (id, "visitorId", language, page, "userAgent", "customerId", "customerEmail", "customerName")
-        SELECT ${conversationId}::uuid, id, ${value('language')}, ${value('page')}, ${value('userAgent')},
-          ${customer?.id ?? null}, ${customer?.email ?? null}, ${customer?.name ?? null} FROM visitor
+        SELECT i.conv, v.id, i.language, i.page, i."userAgent", i."customerId", i."customerEmail", i."customerName"
+        FROM input i JOIN visitor v ON v.id = i.visitor
+        ORDER BY i.conv
         ON CONFLICT (id) DO UPDATE SET
           language = COALESCE(EXCLUDED.language, "Conversation".language),
           page = COALESCE(EXCLUDED.page, "Conversation".page),
@@ -252,10 +265,15 @@ export class ChatStore {
           -- Only an anonymous conversation or the same customer's gets here: the newest claims win.
           "customerId" = EXCLUDED."customerId", "customerEmail" = EXCLUDED."customerEmail", "customerName" = EXCLUDED."customerName"
         WHERE "Conversation"."visitorId" = EXCLUDED."visitorId" AND "Conversation"."erasedAt" IS NULL
-          AND ("Conversation"."customerId" IS NULL OR "Conversation"."customerId" = EXCLUDED."customerId")`),
-    );
-    if (written === 0) throw new ConversationTakenError();
-  }
+          AND ("Conversation"."customerId" IS NULL OR "Conversation"."customerId" = EXCLUDED."customerId")
+        RETURNING id
+      )
+      SELECT i.ord, c.id IS NOT NULL AS written FROM input i LEFT JOIN conversation c ON c.id = i.conv ORDER BY i.ord`, [
+      inputs.map((input) => input.visitorId), inputs.map((input) => input.conversationId), column('name'), column('email'), column('language'),
+      column('page'), column('userAgent'), customer('id'), customer('email'), customer('name'),
+    ]);
+    return rows.map((row) => row.written);
+  }, (size) => this.options.onBatch?.('create_conversation', size));
 
   /** A conversation's state, or null when it has no row yet. */
   async conversationState(conversationId: string): Promise<Pick<Conversation, 'status' | 'consecutiveFallbacks'> | null> {

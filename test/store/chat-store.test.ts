@@ -5,7 +5,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { applyMigrations } from '../../src/store/migrate.ts';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
-import { ChatStore, type BotReplyInput } from '../../src/store/chat-store.ts';
+import { ChatStore, ConversationTakenError, type BotReplyInput } from '../../src/store/chat-store.ts';
 import { temporaryDirectory } from '../helpers/temp.ts';
 
 // Concurrent calls of the hot statements run as multi-row statements (issue 8); these tests start
@@ -61,6 +61,26 @@ test('visitor messages sent together are each stored once, in order, and repeats
 
   const again = await store.appendVisitorMessage({ conversationId: b, clientId: 'b-1', text: 'later resend' });
   assert.deepEqual({ id: again.message.id, created: again.created }, { id: results[1]!.message.id, created: false });
+});
+
+test('conversations created together share statements; one held by another customer is refused alone, a repeat refreshes', async () => {
+  const visitor = randomUUID();
+  const held = randomUUID();
+  await store.createConversation(visitor, held, { customer: { id: 'customer-1', email: 'one@example.com', name: 'One' } });
+  const fresh = Array.from({ length: 5 }, () => ({ visitorId: randomUUID(), conversationId: randomUUID() }));
+  const results = await Promise.allSettled([
+    ...fresh.map(({ visitorId, conversationId }) => store.createConversation(visitorId, conversationId, { language: 'de' })),
+    store.createConversation(visitor, held, { customer: { id: 'customer-2', email: 'two@example.com', name: 'Two' } }),
+    // The same conversation twice in one batch (two tabs): ON CONFLICT refuses the statement, and its rows run one by one.
+    store.createConversation(fresh[1]!.visitorId, fresh[1]!.conversationId, { page: '/again' }),
+  ]);
+  assert.deepEqual(results.map((result) => result.status), [...fresh.map(() => 'fulfilled'), 'rejected', 'fulfilled']);
+  assert.ok((results[5] as PromiseRejectedResult).reason instanceof ConversationTakenError);
+  const rows = await prisma.conversation.findMany({ where: { id: { in: fresh.map((conversation) => conversation.conversationId) } } });
+  assert.equal(rows.length, 5);
+  assert.ok(rows.every((row) => row.language === 'de'));
+  assert.equal(rows.find((row) => row.id === fresh[1]!.conversationId)?.page, '/again');
+  assert.equal((await prisma.conversation.findUnique({ where: { id: held } }))?.customerId, 'customer-1');
 });
 
 test('a row that fails in a batch fails alone; the others are stored', async () => {
