@@ -200,12 +200,17 @@ async function startChild(command: string[], env: Record<string, string | undefi
   };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc; null where there is none. */
+/**
+ * CPU seconds (user + system) a process and its children that have exited used so far, from /proc;
+ * null where there is none. The exited children count: Postgres's autovacuum workers and backends come
+ * and go during a run, and without their time a run's Postgres share came out negative.
+ */
 function cpuSeconds(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (100 Hz)
+    // utime, stime, cutime, cstime in clock ticks (100 Hz)
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
   } catch {
     return null;
   }

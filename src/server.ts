@@ -4,7 +4,7 @@ import type { Config } from './config/config.ts';
 import type { Logger } from './observability/logger.ts';
 import { openDatabase, type DatabaseHandle } from './store/database.ts';
 import { applyMigrations } from './store/migrate.ts';
-import { createPrismaClient, type PrismaClient } from './store/prisma.ts';
+import { closeDatabase, createPrismaClient, type PrismaClient } from './store/prisma.ts';
 import { ChatStore, type BatchedStatement } from './store/chat-store.ts';
 import { sharedSecret } from './store/secrets.ts';
 import { LiveCatalogue } from './catalogue/live.ts';
@@ -317,7 +317,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           ['knowledge index', () => fallback.close()],
           ['catalogue', () => live.close()],
           ['model', () => model.close()],
-          ['database pool', () => db.$disconnect()],
+          ['database pool', () => closeDatabase(db)],
         ], RELEASE_BUDGET_MS, logger);
         await runningDatabase.stop();
         logger.info('frontdesk stopped');
@@ -328,7 +328,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await erasures?.close().catch(() => {});
     await liveCatalogue?.close().catch(() => {});
     await activeModel?.close().catch(() => {});
-    await prisma?.$disconnect().catch(() => {});
+    if (prisma) await closeDatabase(prisma).catch(() => {});
     await database?.stop().catch(() => {});
     throw error;
   }

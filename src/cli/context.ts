@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { openDatabase } from '../store/database.ts';
 import { applyMigrations } from '../store/migrate.ts';
-import { createPrismaClient, type PrismaClient } from '../store/prisma.ts';
+import { closeDatabase, createPrismaClient, type PrismaClient } from '../store/prisma.ts';
 import type { AuditActor } from '../store/audit-store.ts';
 import { LiveCatalogue } from '../catalogue/live.ts';
 import { CatalogueStore } from '../store/catalogue-store.ts';
@@ -30,7 +30,7 @@ export async function withDatabase<T>(run: (context: CommandContext) => Promise<
     try {
       return await run({ config, logger, databaseUrl: database.url, prisma });
     } finally {
-      await prisma.$disconnect();
+      await closeDatabase(prisma);
     }
   } finally {
     await database.stop();
