@@ -145,18 +145,21 @@ export interface AnswerContext {
   stateVersion: string | null;
 }
 
-/** The conversation columns both reads of an answer's context return, by the names `toAnswerContext` reads. */
+/** The conversation columns both reads of an answer's context return, by the names `splitContext` reads. */
 const CONTEXT_COLUMNS = `c.status AS "conversationStatus", c."consecutiveFallbacks" AS "conversationFallbacks", c.form AS "conversationForm",
         c."customerId", c."customerEmail", c."customerName", c.xmin::text AS "conversationVersion"`;
 
 type ContextRow = { conversationStatus: ConversationStatus | null; conversationFallbacks: number | null; conversationForm: Prisma.JsonValue | null; conversationVersion: string | null } & Pick<Conversation, 'customerId' | 'customerEmail' | 'customerName'>;
 
-function toAnswerContext({ conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName }: ContextRow): AnswerContext {
-  return {
+/** A row with `CONTEXT_COLUMNS` as the answer's context and the row's other columns. */
+function splitContext<R extends ContextRow>(row: R): [AnswerContext, Omit<R, keyof ContextRow>] {
+  const { conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName, ...rest } = row;
+  const context: AnswerContext = {
     state: conversationStatus === null ? null : { status: conversationStatus, consecutiveFallbacks: conversationFallbacks ?? 0, form: conversationForm },
     customer: conversationCustomer({ customerId, customerEmail, customerName }),
     stateVersion: conversationVersion,
   };
+  return [context, rest];
 }
 
 export interface BotReplyInput {
@@ -334,10 +337,10 @@ export class ChatStore {
         SELECT * FROM "Message" e WHERE e."conversationId" = i."conversationId" AND e."clientId" = i."clientId"
       ) m ON true
       LEFT JOIN "Conversation" c ON c.id = i."conversationId"`, [ids, inputs.map((input) => input.conversationId), inputs.map((input) => input.clientId), inputs.map((input) => input.text)]);
-    const byOrdinal = new Map(rows.map(({ ord, created, conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName, ...message }) => [
-      Number(ord),
-      { message: toMessage(message), created, context: created ? toAnswerContext({ conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName }) : null },
-    ]));
+    const byOrdinal = new Map(rows.map(({ ord, created, ...row }) => {
+      const [context, message] = splitContext(row);
+      return [Number(ord), { message: toMessage(message), created, context: created ? context : null }];
+    }));
     return Promise.all(inputs.map(async (input, index) => {
       const found = byOrdinal.get(index + 1);
       if (found) return found;
@@ -367,10 +370,10 @@ export class ChatStore {
       LEFT JOIN "Conversation" c ON c.id = i.conv
       LEFT JOIN LATERAL (SELECT * FROM replies WHERE replies."replyToId" = i.msg ORDER BY seq LIMIT 1) r ON true
       ORDER BY i.ord`, [inputs.map((input) => input.conversationId), inputs.map((input) => input.messageId)]);
-    return rows.map(({ ord: _ord, conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName, ...reply }) => ({
-      ...toAnswerContext({ conversationStatus, conversationFallbacks, conversationForm, conversationVersion, customerId, customerEmail, customerName }),
-      reply: reply.id ? toMessage(reply as MessageRow) : null,
-    }));
+    return rows.map(({ ord: _ord, ...row }) => {
+      const [context, reply] = splitContext(row);
+      return { ...context, reply: reply.id ? toMessage(reply as MessageRow) : null };
+    });
   }, (size) => this.options.onBatch?.('answer_context', size));
 
   /**
