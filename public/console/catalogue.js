@@ -257,19 +257,32 @@
     /** @type {HTMLButtonElement} */ (el('catalogue-undo')).disabled = open.revision < 2;
   }
 
-  /** @param {number} revision */
-  async function restore(revision) {
-    const open = state.open;
-    if (!open) return;
+  /**
+   * Sends a change of the open document (retire, restore) and shows what it made of it.
+   * @param {string} path
+   * @param {string} method
+   * @param {string} route
+   * @param {object | undefined} body
+   * @param {(revision: number) => string} describe
+   */
+  async function change(path, method, route, body, describe) {
     try {
-      const { revision: restored, model } = await call('POST', `/restore/${encodePath(open.path)}`, { revision });
-      status(`Restored revision ${revision} as revision ${restored.revision}; every server answers with it now.`);
+      const { revision, model } = await call(method, route, body);
+      status(describe(revision.revision));
       renderModel(model);
-      await openDocument(open.path);
+      await openDocument(path);
       await loadList();
     } catch (error) {
       refused(error);
     }
+  }
+
+  /** @param {number} revision */
+  async function restore(revision) {
+    const open = state.open;
+    if (!open) return;
+    await change(open.path, 'POST', `/restore/${encodePath(open.path)}`, { revision },
+      (restored) => `Restored revision ${revision} as revision ${restored}; every server answers with it now.`);
   }
 
   el('catalogue-search').addEventListener('input', () => {
@@ -345,15 +358,7 @@
   el('catalogue-retire').addEventListener('click', async () => {
     const open = state.open;
     if (!open || !window.confirm(`Retire ${open.path}? The bot stops using it; its history stays and Restore brings it back.`)) return;
-    try {
-      const { revision, model } = await call('DELETE', `/documents/${encodePath(open.path)}?baseRevision=${open.revision}`);
-      status(`Retired (revision ${revision.revision}).`);
-      renderModel(model);
-      await openDocument(open.path);
-      await loadList();
-    } catch (error) {
-      refused(error);
-    }
+    await change(open.path, 'DELETE', `/documents/${encodePath(open.path)}?baseRevision=${open.revision}`, undefined, (retired) => `Retired (revision ${retired}).`);
   });
 
   el('catalogue-undo').addEventListener('click', () => {

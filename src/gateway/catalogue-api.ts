@@ -110,6 +110,8 @@ export async function registerCatalogueApi(app: FastifyInstance, options: Catalo
       retraining,
     };
   };
+  /** What a change answers: the new revision, and the model's state (an edit of examples makes it stale). */
+  const changed = async (revision: CatalogueRevisionView) => ({ ok: true, revision: revisionView(revision), model: await modelState() });
 
   await app.register(
     async (api) => {
@@ -147,7 +149,7 @@ export async function registerCatalogueApi(app: FastifyInstance, options: Catalo
         const { content, baseRevision } = parsePayload(savePayload, request.body);
         const saved = await live.save(pathOf(request), content, baseRevision, actorOf(principalOf(request)));
         logger.info({ path: saved.path, revision: saved.revision, by: principalOf(request).id }, 'catalogue document saved');
-        return { ok: true, revision: revisionView(saved), model: await modelState() };
+        return changed(saved);
       });
 
       // The console's answer fields: an intent's `answers` replaced, the rest of its text kept as written.
@@ -156,14 +158,14 @@ export async function registerCatalogueApi(app: FastifyInstance, options: Catalo
         const document = existing(request);
         if (documentKind(document.path) !== 'intent' || document.content === null) throw new ProtocolError('INVALID_PAYLOAD', 'Only a live intent has answers.');
         const saved = await live.save(document.path, withAnswers(document.path, document.content, answers), baseRevision, actorOf(principalOf(request)));
-        return { ok: true, revision: revisionView(saved), model: await modelState() };
+        return changed(saved);
       });
 
       api.delete('/documents/*', async (request) => {
         const { baseRevision } = parsePayload(retireQuery, request.query);
         existing(request);
         const retired = await live.retire(pathOf(request), baseRevision, actorOf(principalOf(request)));
-        return { ok: true, revision: revisionView(retired), model: await modelState() };
+        return changed(retired);
       });
 
       api.get('/history/*', async (request) => {
@@ -176,7 +178,7 @@ export async function registerCatalogueApi(app: FastifyInstance, options: Catalo
         const { revision } = parsePayload(restorePayload, request.body);
         existing(request);
         const restored = await live.restore(pathOf(request), revision, actorOf(principalOf(request)));
-        return { ok: true, revision: revisionView(restored), model: await modelState() };
+        return changed(restored);
       });
 
       api.post('/preview', async (request) => {
