@@ -25,6 +25,8 @@
 //   --echo-duration S measured seconds of the echo floor (the same as --duration)
 //   --profile DIR     run the frontdesk child under `node --cpu-prof --cpu-prof-dir DIR`
 //   --server-log FILE write the frontdesk child's output (LOG_LEVEL, default warn) to FILE
+//   --trace FILE      every measured frontdesk message as a JSON line (sent at, ms since the epoch;
+//                     ack and reply latency; connection): to find when slow replies happen
 //   DATABASE_URL, SCALE_OUT and other variables in the environment pass through to the server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +57,7 @@ const { values: args } = parseArgs({
     'echo-duration': { type: 'string' },
     profile: { type: 'string' },
     'server-log': { type: 'string' },
+    trace: { type: 'string' },
   },
 });
 
@@ -421,6 +424,7 @@ interface Pending {
   measured: boolean;
   ackedAt?: number;
   messageId?: string;
+  connection: number;
 }
 
 interface LoadTarget {
@@ -460,9 +464,13 @@ async function runLoad(target: string, { urls, durationS, serverCpu, metrics, da
     errorCodes[code] = (errorCodes[code] ?? 0) + 1;
   };
   const intervalOf = (sentAt: number) => Math.floor((sentAt - started) / 1000 / options.intervalS);
+  const traced: string[] = [];
   const recordReply = (pending: Pending, at: number) => {
     replied += 1;
     latencies.push(at - pending.sentAt);
+    if (args.trace && pending.measured) {
+      traced.push(JSON.stringify({ sentAt: round(performance.timeOrigin + pending.sentAt), ackMs: round((pending.ackedAt ?? at) - pending.sentAt), replyMs: round(at - pending.sentAt), connection: pending.connection }));
+    }
     (byInterval[intervalOf(pending.sentAt)] ??= []).push(at - pending.sentAt);
   };
 
@@ -487,8 +495,8 @@ async function runLoad(target: string, { urls, durationS, serverCpu, metrics, da
   let serial = 0;
   const send = (measured: boolean) => {
     const socket = sockets[next]!;
+    const pending: Pending = { sentAt: performance.now(), measured, connection: next };
     next = (next + 1) % sockets.length;
-    const pending: Pending = { sentAt: performance.now(), measured };
     sentInAll += 1;
     if (measured) {
       sent += 1;
@@ -577,6 +585,7 @@ async function runLoad(target: string, { urls, durationS, serverCpu, metrics, da
   const lost = [...awaitingReply.values()].filter((pending) => pending.measured).length + Math.max(0, sent - acked - errors);
   for (const socket of sockets) socket.close();
   if (disconnects > 0) errorCodes.DISCONNECT = disconnects;
+  if (args.trace && target === 'frontdesk') writeFileSync(args.trace, traced.map((line) => `${line}\n`).join(''));
   latencies.sort((a, b) => a - b);
   ackLatencies.sort((a, b) => a - b);
   const elapsedS = (loadEnded - started) / 1000;

@@ -5,6 +5,7 @@ import type { Logger } from './observability/logger.ts';
 import { openDatabase, type DatabaseHandle } from './store/database.ts';
 import { applyMigrations } from './store/migrate.ts';
 import { closeDatabase, createPrismaClient, type PrismaClient } from './store/prisma.ts';
+import { startSearchIndexUpkeep } from './store/search-index.ts';
 import { ChatStore, type BatchedStatement } from './store/chat-store.ts';
 import { sharedSecret } from './store/secrets.ts';
 import { LiveCatalogue } from './catalogue/live.ts';
@@ -233,6 +234,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const erasureListener = erasures;
     // RETENTION_DAYS: expired conversations are erased every hour, in small batches, by one process at a time.
     const retention = startRetention(config.retentionDays, { prisma: db, databaseUrl: database.url, logger: logger.child({ component: 'retention' }) });
+    // Transcript search's new words are merged into its index in the background, not by a visitor's insert.
+    const searchIndex = startSearchIndexUpkeep(db, logger.child({ component: 'search-index' }));
 
     // Periodic retraining in a worker thread, gated before promotion (docs/learning-loop.md).
     const retrainOptions = {
@@ -300,6 +303,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             return discovery.close();
           }],
           ['retention', () => retention.stop()],
+          ['search index upkeep', () => searchIndex.stop()],
           ['long waits', async () => longWaits?.stop()],
           ['in-flight replies', () => dialogue.drain()],
         ], config.shutdownGraceMs, logger);
