@@ -273,8 +273,10 @@ interface StatementCount {
   /** Every statement Postgres ran, nested ones (triggers) included, per measured message. */
   withNestedPerMessage: number;
   transactionsPerMessage: number;
-  /** The costliest statements: calls and milliseconds of planning and execution per message. */
-  top: Array<{ query: string; toplevel: boolean; calls_per_message: number; plan_ms_per_message: number; ms_per_message: number }>;
+  /** WAL the whole cluster wrote (autovacuum and commits included), bytes per measured message. */
+  walBytesPerMessage: number;
+  /** The costliest statements: calls, milliseconds of planning and execution, and WAL bytes per message. */
+  top: Array<{ query: string; toplevel: boolean; calls_per_message: number; plan_ms_per_message: number; ms_per_message: number; wal_bytes_per_message: number }>;
   /** What the servers' active connections waited for, sampled every 100 ms: mean connections per wait. */
   waits: Record<string, number>;
 }
@@ -333,6 +335,7 @@ async function ownDatabase(dir: string, statements: boolean): Promise<OwnDatabas
     reset: async () => {
       if (!statements) return;
       await query('SELECT pg_stat_statements_reset()');
+      await query(`SELECT pg_stat_reset_shared('wal')`);
       transactionsAtReset = await transactions();
       sampler = setInterval(() => {
         issued += 1;
@@ -351,8 +354,8 @@ async function ownDatabase(dir: string, statements: boolean): Promise<OwnDatabas
       // Postgres reports its statistics in batches: give the last ones a moment.
       await new Promise((done) => setTimeout(done, 1_000));
       // The servers' statements (and their triggers') only: they run as the app role, this bench as the superuser.
-      const rows = await query<{ query: string; toplevel: boolean; calls: string; plan: number; ms: number }>(
-        `SELECT query, toplevel, calls, total_plan_time AS plan, total_exec_time AS ms FROM pg_stat_statements
+      const rows = await query<{ query: string; toplevel: boolean; calls: string; plan: number; ms: number; wal: string }>(
+        `SELECT query, toplevel, calls, total_plan_time AS plan, total_exec_time AS ms, wal_bytes AS wal FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND userid = (SELECT oid FROM pg_roles WHERE rolname = '${new URL(database.url).username}')`,
       );
       const perMessage = (value: number) => round((value / messages) * 1000) / 1000;
@@ -362,10 +365,11 @@ async function ownDatabase(dir: string, statements: boolean): Promise<OwnDatabas
         withNestedPerMessage: perMessage(sum(() => true)),
         // Less this bench's own: the sampling, and two to count.
         transactionsPerMessage: perMessage((await transactions()) - transactionsAtReset - issued - 2),
+        walBytesPerMessage: Math.round(Number((await query<{ wal: string }>('SELECT wal_bytes AS wal FROM pg_stat_wal'))[0]!.wal) / messages),
         top: rows
           .sort((a, b) => b.ms + b.plan - a.ms - a.plan)
           .slice(0, 15)
-          .map((row) => ({ query: row.query.replace(/\s+/g, ' ').slice(0, 160), toplevel: row.toplevel, calls_per_message: perMessage(Number(row.calls)), plan_ms_per_message: perMessage(row.plan), ms_per_message: perMessage(row.ms) })),
+          .map((row) => ({ query: row.query.replace(/\s+/g, ' ').slice(0, 160), toplevel: row.toplevel, calls_per_message: perMessage(Number(row.calls)), plan_ms_per_message: perMessage(row.plan), ms_per_message: perMessage(row.ms), wal_bytes_per_message: Math.round(Number(row.wal) / messages) })),
         waits: Object.fromEntries(Object.entries(waits).sort((a, b) => b[1] - a[1]).map(([wait, n]) => [wait, round(n / Math.max(1, samples))])),
       };
     },
@@ -643,9 +647,9 @@ function describe(result: Result): string {
     `  frames per message: ${result.framesToServer} to the server, ${result.framesFromServer} back`,
     ...(result.statements
       ? [
-          `  statements per message: ${result.statements.perMessage} sent, ${result.statements.withNestedPerMessage} with nested ones; transactions per message: ${result.statements.transactionsPerMessage}`,
+          `  statements per message: ${result.statements.perMessage} sent, ${result.statements.withNestedPerMessage} with nested ones; transactions per message: ${result.statements.transactionsPerMessage}; WAL per message: ${result.statements.walBytesPerMessage} bytes`,
           `  active connections by what they wait for (mean): ${JSON.stringify(result.statements.waits)}`,
-          ...result.statements.top.map((row) => `    ${row.calls_per_message} calls, ${row.plan_ms_per_message} ms planning, ${row.ms_per_message} ms running ${row.toplevel ? '' : '(nested) '}${row.query}`),
+          ...result.statements.top.map((row) => `    ${row.calls_per_message} calls, ${row.plan_ms_per_message} ms planning, ${row.ms_per_message} ms running, ${row.wal_bytes_per_message} bytes of WAL: ${row.toplevel ? '' : '(nested) '}${row.query}`),
         ]
       : []),
   ].join('\n');
@@ -736,6 +740,7 @@ async function main(): Promise<void> {
       statements_per_message: frontdesk.statements?.perMessage ?? null,
       statements_with_nested_per_message: frontdesk.statements?.withNestedPerMessage ?? null,
       transactions_per_message: frontdesk.statements?.transactionsPerMessage ?? null,
+      wal_bytes_per_message: frontdesk.statements?.walBytesPerMessage ?? null,
       first_interval_p99_ms: frontdesk.intervals[0]?.p99_ms ?? null,
       last_interval_p99_ms: frontdesk.intervals.at(-1)?.p99_ms ?? null,
       rss_mb_start: memoryMb(frontdesk.memoryStart, 'rssMb'),
