@@ -9,7 +9,7 @@ import type { PrismaClient } from './prisma.ts';
 
 /** One process merges at a time; the others skip that turn instead of queueing behind it. */
 const SEARCH_INDEX_LOCK_KEY = 7_404_120_116;
-export const DEFAULT_SEARCH_INDEX_UPKEEP_MS = 1_000;
+const DEFAULT_SEARCH_INDEX_UPKEEP_MS = 1_000;
 
 export interface SearchIndexUpkeep {
   /** Merges the pending list now; the number of its pages merged, null when another process was merging. */
