@@ -4,7 +4,7 @@ import { initialiseCluster, postgresRuntime, startCluster, type PostgresProcess 
 import { freePort } from '../faults/helpers.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { applyMigrations } from '../../src/store/migrate.ts';
-import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
+import { closeDatabase, createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
 import { temporaryDirectory } from './temp.ts';
 
 export interface TestCluster {
@@ -42,8 +42,11 @@ export async function startTestCluster(databaseDir: string, superuser: { user: s
   };
 }
 
-/** An embedded Postgres of the test's own (as the app's role), migrated, with a Prisma client; `close` stops it and removes its folder. */
-export async function migratedDatabase(poolSize = 2): Promise<{ url: string; prisma: PrismaClient; close(): Promise<void> }> {
+/**
+ * An embedded Postgres of the test's own (as the app's role), migrated, with a Prisma client; `close`
+ * stops it and removes its folder. `dataDir` holds its credentials (`credentialsFile`).
+ */
+export async function migratedDatabase(poolSize = 2): Promise<{ url: string; dataDir: string; prisma: PrismaClient; close(): Promise<void> }> {
   const logger = createLogger('silent');
   const dir = temporaryDirectory();
   const database = await openDatabase({ dataDir: dir.path, logger });
@@ -51,9 +54,10 @@ export async function migratedDatabase(poolSize = 2): Promise<{ url: string; pri
   const prisma = createPrismaClient(database.url, poolSize);
   return {
     url: database.url,
+    dataDir: dir.path,
     prisma,
     async close() {
-      await prisma.$disconnect();
+      await closeDatabase(prisma);
       await database.stop();
       dir.remove();
     },

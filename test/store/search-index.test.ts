@@ -4,30 +4,27 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createLogger } from '../../src/observability/logger.ts';
-import { credentialsFile, openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
-import { applyMigrations } from '../../src/store/migrate.ts';
+import { credentialsFile } from '../../src/store/database.ts';
 import { createPrismaClient, type PrismaClient } from '../../src/store/prisma.ts';
 import { ChatStore } from '../../src/store/chat-store.ts';
 import { WorkspaceStore } from '../../src/store/workspace-store.ts';
 import { startSearchIndexUpkeep, type SearchIndexUpkeep } from '../../src/store/search-index.ts';
-import { temporaryDirectory } from '../helpers/temp.ts';
+import { migratedDatabase } from '../helpers/postgres.ts';
 
 // Transcript search's index takes new words into a pending list that the upkeep job merges in the
 // background (issue 22): search must find a message before and after the merge, and two processes
 // must never merge at once.
 
 const logger = createLogger('silent');
-const dataDir = temporaryDirectory();
-let database: DatabaseHandle;
+let database: Awaited<ReturnType<typeof migratedDatabase>>;
 let prisma: PrismaClient;
 let chat: ChatStore;
 let workspace: WorkspaceStore;
 let upkeep: SearchIndexUpkeep;
 
 before(async () => {
-  database = await openDatabase({ dataDir: dataDir.path, logger });
-  await applyMigrations(database.url, logger);
-  prisma = createPrismaClient(database.url);
+  database = await migratedDatabase();
+  prisma = database.prisma;
   chat = new ChatStore(prisma);
   workspace = new WorkspaceStore(prisma);
   // A long interval: the test merges when it wants to.
@@ -36,9 +33,7 @@ before(async () => {
 
 after(async () => {
   await upkeep?.stop();
-  await prisma?.$disconnect();
-  await database?.stop();
-  dataDir.remove();
+  await database?.close();
 });
 
 async function conversationSaying(text: string): Promise<string> {
@@ -105,7 +100,7 @@ test('the job merges on its own every interval, and stops', async () => {
 });
 
 test("a role that does not own the index is told once and leaves the merging to inserts and autovacuum", async () => {
-  const { superuser } = JSON.parse(readFileSync(credentialsFile(dataDir.path), 'utf8')) as { superuser: { user: string; password: string } };
+  const { superuser } = JSON.parse(readFileSync(credentialsFile(database.dataDir), 'utf8')) as { superuser: { user: string; password: string } };
   const admin = new URL(database.url);
   admin.username = superuser.user;
   admin.password = superuser.password;
