@@ -27,6 +27,8 @@
 //   --server-log FILE write the frontdesk child's output (LOG_LEVEL, default warn) to FILE
 //   --trace FILE      every measured frontdesk message as a JSON line (sent at, ms since the epoch;
 //                     ack and reply latency; connection): to find when slow replies happen
+//   --node-flags="F" more flags for the frontdesk children's node, space-separated: V8's
+//                     (--trace-gc-nvp, a GC flag to try) or node's (--v8-pool-size=1)
 //   DATABASE_URL, SCALE_OUT and other variables in the environment pass through to the server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +60,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     'server-log': { type: 'string' },
     trace: { type: 'string' },
+    'node-flags': { type: 'string' },
   },
 });
 
@@ -674,7 +677,7 @@ async function main(): Promise<void> {
       const urls = args.url.split(',').map((url) => url.trim().replace(/\/$/, ''));
       frontdesk = await runLoad('frontdesk', { urls, durationS: options.durationS, serverCpu: () => null, metrics: true, database: null });
     } else {
-      const nodeFlags = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : [];
+      const nodeFlags = [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : []), ...(args['node-flags']?.split(' ').filter(Boolean) ?? [])];
       // Several processes need one Postgres of their own (the embedded one is one process's); so does counting.
       if ((options.processes > 1 || args.statements) && !process.env.DATABASE_URL) {
         database = await ownDatabase(join(dataDir, 'database'), args.statements);
