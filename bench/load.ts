@@ -362,17 +362,18 @@ async function ownDatabase(dir: string, statements: boolean): Promise<OwnDatabas
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND userid = (SELECT oid FROM pg_roles WHERE rolname = '${new URL(database.url).username}')`,
       );
       const perMessage = (value: number) => round((value / messages) * 1000) / 1000;
+      const bytesPerMessage = (bytes: string) => Math.round(Number(bytes) / messages);
       const sum = (filter: (row: (typeof rows)[number]) => boolean) => rows.filter(filter).reduce((total, row) => total + Number(row.calls), 0);
       return {
         perMessage: perMessage(sum((row) => row.toplevel)),
         withNestedPerMessage: perMessage(sum(() => true)),
         // Less this bench's own: the sampling, and two to count.
         transactionsPerMessage: perMessage((await transactions()) - transactionsAtReset - issued - 2),
-        walBytesPerMessage: Math.round(Number((await query<{ wal: string }>('SELECT wal_bytes AS wal FROM pg_stat_wal'))[0]!.wal) / messages),
+        walBytesPerMessage: bytesPerMessage((await query<{ wal: string }>('SELECT wal_bytes AS wal FROM pg_stat_wal'))[0]!.wal),
         top: rows
           .sort((a, b) => b.ms + b.plan - a.ms - a.plan)
           .slice(0, 15)
-          .map((row) => ({ query: row.query.replace(/\s+/g, ' ').slice(0, 160), toplevel: row.toplevel, calls_per_message: perMessage(Number(row.calls)), plan_ms_per_message: perMessage(row.plan), ms_per_message: perMessage(row.ms), wal_bytes_per_message: Math.round(Number(row.wal) / messages) })),
+          .map((row) => ({ query: row.query.replace(/\s+/g, ' ').slice(0, 160), toplevel: row.toplevel, calls_per_message: perMessage(Number(row.calls)), plan_ms_per_message: perMessage(row.plan), ms_per_message: perMessage(row.ms), wal_bytes_per_message: bytesPerMessage(row.wal) })),
         waits: Object.fromEntries(Object.entries(waits).sort((a, b) => b[1] - a[1]).map(([wait, n]) => [wait, round(n / Math.max(1, samples))])),
       };
     },
